@@ -1,0 +1,2 @@
+export { createMemoryEventStore } from './memoryEventStore.js';
+export type { MemoryEventStore, MemoryEventStoreOptions } from './memoryEventStore.js';
