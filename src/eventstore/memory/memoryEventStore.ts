@@ -97,7 +97,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     const backwards = readOptions.direction === 'backwards';
     const max = readOptions.maxCount ?? Number.MAX_SAFE_INTEGER;
     const from = readOptions.fromRevision ?? (backwards ? 'end' : 'start');
-    const start = from === 'start' ? 0 : from === 'end' ? events.length - 1 : Number(from);
+    // Forwards from 'end' is past the last event (nothing), as EventStoreDB reads it.
+    const start = from === 'start' ? 0 : from === 'end' ? (backwards ? events.length - 1 : events.length) : Number(from);
     const out: RecordedEvent[] = [];
     if (backwards) {
       for (let i = Math.min(start, events.length - 1); i >= 0 && out.length < max; i -= 1) out.push(toRecorded(events[i]));

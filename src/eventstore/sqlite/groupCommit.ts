@@ -1,0 +1,149 @@
+/**
+ * Group commit: appends that arrive in the same turn of the event loop are written in
+ * ONE transaction, so N concurrent appends cost one fsync instead of N. Each append is
+ * still decided on its own (expected revision, idempotence) inside that transaction,
+ * and one refused append never fails the others: conflicts are found by reading
+ * before writing, and a multi-event append runs under a savepoint so a late failure
+ * undoes only its own rows.
+ */
+import type Database from 'better-sqlite3';
+import { decideAppend } from '../appendDecision.js';
+import { InvalidAppendError, StoreUnavailableError, WrongExpectedVersionError } from '../errors.js';
+import type { AppendResult, ExpectedRevision } from '../port.js';
+import type { PreparedEvent } from '../validateAppend.js';
+import { toStoreError } from './database.js';
+import type { Statements } from './statements.js';
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly events: readonly PreparedEvent[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface GroupCommitStats {
+  /** Transactions committed by the group committer. */
+  transactions: number;
+  /** Appends settled by those transactions (written, idempotent or refused). */
+  appends: number;
+  /** Most appends one transaction carried. */
+  largestBatch: number;
+}
+
+/** Beyond this many appends a transaction is split, so one batch cannot hold the lock for long. */
+const MAX_BATCH = 2000;
+
+export class GroupCommitter {
+  readonly stats: GroupCommitStats = { transactions: 0, appends: 0, largestBatch: 0 };
+  #queue: PendingAppend[] = [];
+  #scheduled = false;
+  readonly #db: Database.Database;
+  readonly #sql: Statements;
+  readonly #now: () => Date;
+  readonly #committed: () => void;
+
+  constructor(db: Database.Database, sql: Statements, now: () => Date, committed: () => void) {
+    this.#db = db;
+    this.#sql = sql;
+    this.#now = now;
+    this.#committed = committed;
+  }
+
+  enqueue(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ stream, events, expected, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        // setImmediate, not a microtask: writers that resume from the previous commit
+        // all get to enqueue before this batch closes.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Writes everything queued now (also used by close()). */
+  flush(): void {
+    this.#scheduled = false;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      this.#commit(batch);
+    }
+  }
+
+  #commit(batch: readonly PendingAppend[]): void {
+    const outcomes: (() => void)[] = [];
+    let wrote = false;
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      const failure = toStoreError(error, 'Cannot start an append transaction');
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    try {
+      const created = BigInt(this.#now().getTime());
+      for (const item of batch) {
+        try {
+          const { result, written } = this.#apply(item, created);
+          wrote ||= written;
+          outcomes.push(() => item.resolve(result));
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersionError || error instanceof InvalidAppendError)) throw error;
+          outcomes.push(() => item.reject(error));
+        }
+      }
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      const failure = toStoreError(error, 'Append transaction failed');
+      const reported = failure instanceof StoreUnavailableError ? failure : new StoreUnavailableError('Append transaction failed', { cause: error });
+      for (const item of batch) item.reject(reported);
+      return;
+    }
+    this.stats.transactions += 1;
+    this.stats.appends += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    if (wrote) this.#committed();
+    for (const settle of outcomes) settle();
+  }
+
+  #apply(item: PendingAppend, created: bigint): { result: AppendResult; written: boolean } {
+    const { stream, events, expected } = item;
+    const sql = this.#sql;
+    const last = sql.lastRevision.get(stream) as bigint | null;
+    const decision = decideAppend(stream, expected, events.map((e) => e.id), {
+      actual: last ?? 'no_stream',
+      idsFrom: (revision, count) => sql.idsFrom.all(stream, revision, count) as string[],
+      revisionOf: (id) => (sql.revisionOf.get(id, stream) as bigint | undefined) ?? undefined,
+    });
+    if (decision.kind === 'already_written') {
+      const position = sql.positionAt.get(stream, decision.lastRevision) as bigint;
+      return { result: { nextExpectedRevision: decision.lastRevision, position }, written: false };
+    }
+    const savepoint = events.length > 1;
+    if (savepoint) this.#db.exec('SAVEPOINT one_append');
+    try {
+      let revision = last ?? -1n;
+      let position = 0n;
+      for (const e of events) {
+        revision += 1n;
+        position = sql.insert.run(e.id, stream, revision, e.type, e.dataJson, e.metadataJson, created).lastInsertRowid as bigint;
+      }
+      if (savepoint) this.#db.exec('RELEASE one_append');
+      return { result: { nextExpectedRevision: revision, position }, written: true };
+    } catch (error) {
+      if (savepoint) this.#db.exec('ROLLBACK TO one_append; RELEASE one_append');
+      throw this.#explainConstraint(error, stream, events);
+    }
+  }
+
+  /** A unique-id violation means the id is already used elsewhere in the log: the append is invalid. */
+  #explainConstraint(error: unknown, stream: string, events: readonly PreparedEvent[]): unknown {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== 'SQLITE_CONSTRAINT_UNIQUE') return error;
+    const taken = events.find((e) => this.#sql.streamOf.get(e.id) !== undefined);
+    if (taken === undefined) return error;
+    return new InvalidAppendError('invalid_event', `Append to ${stream}: event id ${taken.id} is already in stream ${String(this.#sql.streamOf.get(taken.id))}`);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The embedded event store: one SQLite file (WAL), appends group-committed, reads
+ * straight from the file. Safe to share with another process (the ops CLI): writes
+ * take SQLite's write lock (waiting up to the busy timeout), and live subscriptions
+ * poll the head every `pollIntervalMs` so they see appends made elsewhere.
+ */
+import { startCatchUpSubscription } from '../catchUpSubscription.js';
+import type { DroppableSubscription, LogWindow } from '../catchUpSubscription.js';
+import { passesFilter } from '../catchUpSubscription.js';
+import { ChangeSignal } from '../changeSignal.js';
+import { StoreUnavailableError } from '../errors.js';
+import type {
+  AppendOptions, AppendResult, EventStore, EventToAppend, ReadAllOptions, ReadStreamOptions, RecordedEvent,
+  SubscribeOptions, Subscription,
+} from '../port.js';
+import { validateAppend } from '../validateAppend.js';
+import { openDatabase, toStoreError } from './database.js';
+import type { OpenDatabaseOptions } from './database.js';
+import { GroupCommitter } from './groupCommit.js';
+import type { GroupCommitStats } from './groupCommit.js';
+import { prepareStatements } from './statements.js';
+import type { EventRow } from './statements.js';
+
+export interface SqliteEventStoreOptions extends OpenDatabaseOptions {
+  /** Clock for `created`; default the system clock. */
+  readonly now?: () => Date;
+  /** Events per onEvents call while catching up; default 500. */
+  readonly subscriptionBatchSize?: number;
+  /** How often live subscriptions look for appends by other processes (ms); default 50. */
+  readonly pollIntervalMs?: number;
+}
+
+export interface SqliteEventStore extends EventStore {
+  /** Group-commit counters (transactions vs appends), for tests and the bench. */
+  stats(): Readonly<GroupCommitStats>;
+  /** Test hook: every live subscription drops (onDropped is called) and then resubscribes. */
+  dropSubscriptions(): void;
+}
+
+export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
+  const db = openDatabase(options);
+  const sql = prepareStatements(db);
+  const now = options.now ?? ((): Date => new Date());
+  const batchSize = options.subscriptionBatchSize ?? 500;
+  const changes = new ChangeSignal();
+  const subscriptions = new Set<DroppableSubscription>();
+  const committer = new GroupCommitter(db, sql, now, () => changes.bump());
+  let closed = false;
+
+  const guard = <T>(what: string, run: () => T): T => {
+    if (closed) throw new StoreUnavailableError(`The event store is closed (${what})`);
+    try {
+      return run();
+    } catch (error) {
+      throw toStoreError(error, `Cannot ${what}`);
+    }
+  };
+
+  // Appends by other processes: look at the head while someone is waiting for news.
+  let seenHead = guard('read the head', () => (sql.head.get() as bigint | null) ?? 0n);
+  const poller = setInterval(() => {
+    if (changes.waiting === 0 || closed) return;
+    try {
+      const head = (sql.head.get() as bigint | null) ?? 0n;
+      if (head !== seenHead) {
+        seenHead = head;
+        changes.bump();
+      }
+    } catch {
+      // A busy or failing read now is retried on the next tick; subscriptions surface real read failures.
+    }
+  }, options.pollIntervalMs ?? 50);
+  poller.unref();
+
+  const append = async (stream: string, events: readonly EventToAppend[], appendOptions?: AppendOptions): Promise<AppendResult> => {
+    if (closed) throw new StoreUnavailableError('The event store is closed (append)');
+    const prepared = validateAppend(stream, events);
+    return committer.enqueue(stream, prepared, appendOptions?.expectedRevision ?? 'any');
+  };
+
+  const readStream = async (stream: string, readOptions: ReadStreamOptions = {}): Promise<RecordedEvent[]> =>
+    guard('read a stream', () => {
+      const max = readOptions.maxCount ?? -1; // SQLite: a negative LIMIT means none
+      const from = readOptions.fromRevision;
+      if (readOptions.direction === 'backwards') {
+        const upTo = from === undefined || from === 'end' ? BigInt(Number.MAX_SAFE_INTEGER) : from === 'start' ? 0n : from;
+        return (sql.backwards.all(stream, upTo, max) as EventRow[]).map(toRecorded);
+      }
+      if (from === 'end') return []; // forwards from the end: nothing after the last event
+      const start = from === undefined || from === 'start' ? 0n : from;
+      return (sql.forwards.all(stream, start, max) as EventRow[]).map(toRecorded);
+    });
+
+  const readAfter = async (after: bigint | 'start', max: number, prefixes: readonly string[] | undefined): Promise<LogWindow> =>
+    guard('read the log', () => {
+      const rows = sql.after.all(after === 'start' ? 0n : after, max) as EventRow[];
+      const last = rows[rows.length - 1];
+      return {
+        events: rows.filter((row) => passesFilter(row.stream, prefixes)).map(toRecorded),
+        scannedTo: last?.position ?? after,
+        atEnd: rows.length < max,
+      };
+    });
+
+  const readAll = async (readOptions: ReadAllOptions = {}): Promise<RecordedEvent[]> => {
+    const maxCount = readOptions.maxCount ?? 1000;
+    const found: RecordedEvent[] = [];
+    let position = readOptions.fromPosition ?? 'start';
+    // With a filter, keep scanning until maxCount events pass or the log ends.
+    for (;;) {
+      const window = await readAfter(position, Math.max(maxCount, 500), readOptions.prefixes);
+      found.push(...window.events);
+      position = window.scannedTo;
+      if (found.length >= maxCount || window.atEnd) return found.slice(0, maxCount);
+    }
+  };
+
+  const subscribeToAll = (subscribeOptions: SubscribeOptions): Subscription => {
+    if (closed) throw new StoreUnavailableError('The event store is closed (subscribe)');
+    const subscription = startCatchUpSubscription({ readAfter, changes }, subscribeOptions, batchSize);
+    subscriptions.add(subscription);
+    return {
+      stop: async () => {
+        subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+    };
+  };
+
+  return {
+    append,
+    readStream,
+    readAll,
+    subscribeToAll,
+    headPosition: async () => guard('read the head', () => (sql.head.get() as bigint | null) ?? 'start'),
+    stats: () => ({ ...committer.stats }),
+    dropSubscriptions: () => {
+      for (const s of subscriptions) s.drop(new StoreUnavailableError('connection dropped (test hook)'));
+    },
+    close: async () => {
+      if (closed) return;
+      committer.flush(); // nothing accepted is left unwritten
+      closed = true;
+      clearInterval(poller);
+      await Promise.all([...subscriptions].map((s) => s.stop()));
+      subscriptions.clear();
+      db.close();
+    },
+  };
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    created: new Date(Number(row.created)),
+  };
+}
