@@ -1,0 +1,55 @@
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ApiKeyAuthenticator } from './auth/authenticator.js';
+import { createHttpMetrics } from './metrics.js';
+import { errorHandler } from './middleware/errorHandler.js';
+import { requestContext } from './middleware/requestContext.js';
+import { routeNotFound } from './middleware/routeNotFound.js';
+import type { OpenApiRegistry } from './openapi.js';
+import type { Readiness } from './opsRoutes.js';
+import { opsRouter } from './opsRoutes.js';
+import type { ApiState } from './state.js';
+
+export interface AppDeps {
+  logger: Logger;
+  authenticate: ApiKeyAuthenticator;
+  readiness: () => Promise<Readiness>;
+  /** Resource routers, each built with defineRoute on the same `openapi` registry. */
+  routes: readonly Router<ApiState>[];
+  registry: Registry;
+  openapi: OpenApiRegistry;
+  openapiInfo?: { title: string; version: string; description?: string };
+  /** Trust X-Forwarded-For for ctx.ip (failed-auth limit per client). Only behind a proxy. */
+  trustProxy?: boolean;
+}
+
+/**
+ * The HTTP app without a listener. Order matters: requestContext is outermost so the id,
+ * access line and metrics see the final status of everything inside; errorHandler turns
+ * any throw below it into the envelope; then ops routes (no auth), resource routes (auth
+ * per route via defineRoute), and last the 404/405 answer for whatever matched nothing.
+ */
+export function createApp(deps: AppDeps): Koa<ApiState> {
+  const app = new Koa<ApiState>({ asyncLocalStorage: true, proxy: deps.trustProxy ?? false });
+  // Errors are logged once, with request id, by errorHandler; silence Koa's stderr printer.
+  app.silent = true;
+  const metrics = createHttpMetrics(deps.registry);
+  const ops = opsRouter({
+    readiness: deps.readiness,
+    registry: deps.registry,
+    openapi: deps.openapi,
+    openapiInfo: deps.openapiInfo ?? { title: 'ledgerhook', version: '0.1.0' },
+  });
+  const routers = [ops, ...deps.routes];
+  app.use(requestContext({ logger: deps.logger, metrics }));
+  app.use(errorHandler());
+  app.use(async function provideAuthenticator(ctx, next) {
+    ctx.state.authenticator = deps.authenticate;
+    await next();
+  });
+  for (const router of routers) app.use(router.routes());
+  app.use(routeNotFound(routers));
+  return app;
+}

@@ -1,0 +1,121 @@
+import type { Context } from 'koa';
+import { apiErrors, PAYLOAD_LIMIT_BYTES } from './apiErrors.js';
+
+/**
+ * Whole-request limit: the reference caps the webhook payload at 1 MB, and the envelope
+ * around it (endpoint_id, headers, idempotency key...) needs a little room on top. A route
+ * may choose a smaller or larger limit in its spec.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES + 64 * 1024;
+
+/** True when the request announces a body (a length above 0, or chunked). */
+export function hasBody(ctx: Context): boolean {
+  const length = ctx.get('content-length');
+  if (length !== '') return Number(length) > 0;
+  return ctx.get('transfer-encoding') !== '';
+}
+
+/**
+ * The body must be JSON; we answer 400 INVALID_REQUEST rather than 415 because the
+ * reference's error codes are all we promise callers, and its clients only branch on 400.
+ */
+export function assertJsonContentType(ctx: Context): void {
+  const type = ctx.request.type;
+  if (type !== 'application/json') {
+    throw apiErrors.invalidRequest(`Content-Type must be application/json${type ? ` (got ${type})` : ''}`);
+  }
+  const charset = ctx.request.charset;
+  if (charset !== '' && charset.toLowerCase() !== 'utf-8') {
+    throw apiErrors.invalidRequest('Content-Type charset must be utf-8');
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads the raw body as text, stopping as soon as `limit` bytes are passed: a declared
+ * Content-Length above the limit is refused before one byte is read, and a chunked body
+ * is abandoned mid-stream. The text is kept as received because the send route stores the
+ * payload byte-exact. The connection is closed after such a refusal so the unread rest
+ * is not drained.
+ */
+export async function readRawBody(ctx: Context, limit: number): Promise<string> {
+  const tooLarge = () => {
+    ctx.set('Connection', 'close');
+    return apiErrors.payloadTooLarge();
+  };
+  const declared = ctx.get('content-length');
+  if (declared !== '' && Number(declared) > limit) throw tooLarge();
+  const req = ctx.req;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        cleanup();
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onAborted = () => {
+      cleanup();
+      reject(apiErrors.invalidRequest('request body was not received completely'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+  try {
+    return utf8.decode(Buffer.concat(chunks, received));
+  } catch {
+    throw apiErrors.invalidRequest('request body must be valid UTF-8');
+  }
+}
+
+/**
+ * JSON.parse that refuses prototype-pollution keys instead of silently stripping them:
+ * a caller who sends `__proto__` learns it was not accepted, and nothing downstream
+ * (spreads, merges) can be tricked. `constructor` is refused only in its dangerous form
+ * (an object holding `prototype`), because webhook payloads may legitimately use the word.
+ */
+export function parseJsonSafely(text: string): unknown {
+  try {
+    return JSON.parse(text, function reviver(key: string, value: unknown) {
+      if (key === '__proto__') throw new ForbiddenKeyError('__proto__');
+      if (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype')) {
+        throw new ForbiddenKeyError('constructor.prototype');
+      }
+      return value;
+    });
+  } catch (error) {
+    if (error instanceof ForbiddenKeyError) {
+      throw apiErrors.invalidRequest(`request body must not contain the key '${error.key}'`);
+    }
+    if (error instanceof RangeError) throw apiErrors.invalidRequest('request body is nested too deeply');
+    throw apiErrors.invalidRequest('request body must be valid JSON');
+  }
+}
+
+class ForbiddenKeyError extends Error {
+  constructor(readonly key: string) {
+    super(`forbidden key ${key}`);
+  }
+}

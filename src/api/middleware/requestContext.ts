@@ -1,0 +1,49 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { ulid } from 'ulid';
+import { requestScope } from '../requestScope.js';
+import type { ApiState } from '../state.js';
+import type { HttpMetrics } from '../metrics.js';
+
+/**
+ * An incoming X-Request-Id is reused only when it already has our own shape, so a caller
+ * (or one of our own services) can follow one id across hops while meta.request_id stays
+ * `req_` + ULID for everyone else; anything else gets a fresh id.
+ */
+export const REQUEST_ID_PATTERN = /^req_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function newRequestId(): string {
+  return `req_${ulid()}`;
+}
+
+/** The route template koa-router matched (bounded label), or 'unmatched'. */
+function routeOf(ctx: { _matchedRoute?: string | RegExp }): string {
+  const route = ctx._matchedRoute;
+  return typeof route === 'string' ? route : route instanceof RegExp ? route.source : 'unmatched';
+}
+
+/**
+ * Outermost middleware: gives the request its id (header on every response, errors and
+ * 404s included, because the error middleware runs inside this one), a child logger in
+ * ctx.state and in AsyncLocalStorage, then writes one access line and one metrics sample
+ * with the final status.
+ */
+export function requestContext(deps: { logger: Logger; metrics: HttpMetrics }): Middleware<ApiState> {
+  return async function requestContextMiddleware(ctx, next) {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get('x-request-id');
+    const requestId = REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
+    const logger = deps.logger.child({ request_id: requestId });
+    ctx.state.requestId = requestId;
+    ctx.state.logger = logger;
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await requestScope.run({ requestId, logger }, next);
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeOf(ctx as { _matchedRoute?: string | RegExp });
+      deps.metrics.observe({ method: ctx.method, route, status: ctx.status }, seconds);
+      logger.info({ method: ctx.method, route, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 100_000) / 100 }, 'request');
+    }
+  };
+}

@@ -1,0 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'pino';
+
+/**
+ * What code deep inside a request (command handlers, store adapters) may want without
+ * being handed ctx: the request id and the logger that already carries it. Koa's own
+ * asyncLocalStorage holds ctx; this store holds only these two so non-HTTP layers do not
+ * import Koa types.
+ */
+export interface RequestScope {
+  readonly requestId: string;
+  readonly logger: Logger;
+}
+
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/** The current request's logger (with request_id), or the fallback outside a request. */
+export function currentLogger(fallback: Logger): Logger {
+  return requestScope.getStore()?.logger ?? fallback;
+}
+
+/** The current request's id, or undefined outside a request (e.g. the scheduler). */
+export function currentRequestId(): string | undefined {
+  return requestScope.getStore()?.requestId;
+}
