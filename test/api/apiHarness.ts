@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import Router from '@koa/router';
+import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { createApp } from '../../src/api/app.js';
@@ -12,6 +13,7 @@ import { PAYLOAD_LIMIT_BYTES } from '../../src/api/http/apiErrors.js';
 import { respond } from '../../src/api/http/envelope.js';
 import { createLogger } from '../../src/api/logger.js';
 import { OpenApiRegistry } from '../../src/api/openapi.js';
+import { currentLogger, currentRequestId } from '../../src/api/requestScope.js';
 import type { Readiness } from '../../src/api/opsRoutes.js';
 import type { WebServer } from '../../src/api/server.js';
 import { startWebServer, stopWebServer } from '../../src/api/server.js';
@@ -50,7 +52,7 @@ const thingBody = z.strictObject({
 });
 
 /** A tiny resource router standing in for the real ones. */
-function testRouter(openapi: OpenApiRegistry): Router<ApiState> {
+function testRouter(openapi: OpenApiRegistry, fallbackLogger: Logger): Router<ApiState> {
   const router = new Router<ApiState>();
   defineRoute(
     router,
@@ -87,6 +89,12 @@ function testRouter(openapi: OpenApiRegistry): Router<ApiState> {
   defineRoute(router, openapi, { method: 'get', path: '/v1/store-down', summary: 'Store down', responses: {} }, () => {
     throw new StoreUnavailableError('sqlite: SQLITE_BUSY at /data/events.db');
   });
+  defineRoute(router, openapi, { method: 'get', path: '/v1/deep-log', summary: 'Logs from below the route', responses: {} }, async (ctx) => {
+    // As a command handler would: no ctx, only the AsyncLocalStorage scope, after an await.
+    await new Promise((resolve) => setImmediate(resolve));
+    currentLogger(fallbackLogger).info({ api_key: API_KEY, endpoint: { signing_secret: 'whsec_topsecret' } }, 'deep log line');
+    respond(ctx, 200, { request_id: currentRequestId() });
+  });
   defineRoute(router, openapi, { method: 'get', path: '/v1/public', summary: 'No auth', auth: false, responses: {} }, (ctx, { auth }) => {
     respond(ctx, 200, { authenticated: auth !== undefined });
   });
@@ -114,7 +122,7 @@ export async function startHarness(options: { failedAuth?: FailedAuthLimitOption
     logger,
     authenticate: createApiKeyAuthenticator({ lookup, failedAuth: options.failedAuth ?? { maxFailures: 1000 } }),
     readiness: async () => readiness,
-    routes: [testRouter(openapi)],
+    routes: [testRouter(openapi, logger)],
     registry,
     openapi,
   });
