@@ -52,7 +52,7 @@ describe('request id and envelopes', () => {
   });
 
   it('answers 401 to the letter of retry-now.md, with the id in header and body', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope_not_a_key_at_all' }, { authorization: `Basic ${API_KEY}` }, { authorization: 'Bearer' }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer nope_not_a_key_at_all' }, { authorization: `Basic ${API_KEY}` }, { authorization: 'Bearer' }]) {
       const res = await call(`/v1/things/${uuid}`, { headers });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key' }, meta: { request_id: res.headers.get('x-request-id') } });
