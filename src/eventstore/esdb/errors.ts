@@ -1,0 +1,44 @@
+/**
+ * Client errors -> the port's errors. Unavailability arrives in several shapes: the
+ * client's UnavailableError, CancelledError (a server shutting down cancels its calls),
+ * DeadlineExceededError, and raw @grpc/grpc-js errors (code 14 UNAVAILABLE, 4
+ * DEADLINE_EXCEEDED, 1 CANCELLED from the server side) that escape the client's own
+ * conversion, e.g. from its capability probe before an append. All become one
+ * StoreUnavailableError, which the API answers with 503.
+ */
+import {
+  CancelledError, DeadlineExceededError, ErrorType, StreamNotFoundError, UnavailableError,
+  WrongExpectedVersionError as ClientWrongExpectedVersionError,
+} from '@eventstore/db-client';
+import { StoreUnavailableError, WrongExpectedVersionError } from '../errors.js';
+import type { ExpectedRevision } from '../port.js';
+
+const GRPC_CANCELLED = 1;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([GRPC_CANCELLED, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE]);
+
+export function isUnavailable(error: unknown): boolean {
+  if (error instanceof UnavailableError || error instanceof CancelledError || error instanceof DeadlineExceededError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { type, code } = error as { type?: unknown; code?: unknown };
+  if (type === ErrorType.UNAVAILABLE || type === ErrorType.CANCELLED || type === ErrorType.DEADLINE_EXCEEDED) return true;
+  // A raw gRPC ServiceError (a client-side cancellation never reaches here: we only cancel what we stop).
+  return typeof code === 'number' && UNAVAILABLE_CODES.has(code) && 'details' in error;
+}
+
+export function isStreamNotFound(error: unknown): boolean {
+  return error instanceof StreamNotFoundError || (error as { type?: unknown } | null)?.type === ErrorType.STREAM_NOT_FOUND;
+}
+
+/** The port's error for a failed client call, or the error itself when it has no port meaning. */
+export function toPortError(error: unknown, context: { stream?: string; expected?: ExpectedRevision } = {}): unknown {
+  if (error instanceof ClientWrongExpectedVersionError) {
+    return new WrongExpectedVersionError(context.stream ?? error.streamName, context.expected ?? 'any', error.actualVersion);
+  }
+  if (isUnavailable(error)) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return new StoreUnavailableError(`EventStoreDB is unavailable: ${detail}`, { cause: error });
+  }
+  return error;
+}

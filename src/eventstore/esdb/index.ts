@@ -1,0 +1,2 @@
+export { createEsdbEventStore } from './esdbEventStore.js';
+export type { EsdbEventStoreOptions } from './esdbEventStore.js';

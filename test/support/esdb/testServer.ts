@@ -1,0 +1,137 @@
+/**
+ * An in-process stand-in for an EventStoreDB 24.10 node, for tests only: a @grpc/grpc-js
+ * server built on the service definitions the client package ships, over an in-memory
+ * log, speaking the protocol subset in /work/shared/eventstoredb-notes.md well enough
+ * that the real @eventstore/db-client works against it unchanged.
+ *
+ * `stop()` cuts every open call (live subscriptions see an error, as on a node crash);
+ * `restart()` binds the same port again with the same log.
+ */
+import type { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
+import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
+import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
+import { createAppendHandler, createBatchAppendHandler } from './appendHandlers.js';
+import { MemoryLog } from './memoryLog.js';
+import { createReadHandler } from './readHandler.js';
+
+export interface EsdbTestServerOptions {
+  /**
+   * Advertise Streams/BatchAppend through ServerFeatures (the client then appends with
+   * BatchAppend). Without it ServerFeatures answers UNIMPLEMENTED and the client uses Append.
+   */
+  readonly batchAppend?: boolean;
+  /** Write a `$statsCollected` system event after every N user appends (0: never). Default 3. */
+  readonly systemEventEvery?: number;
+}
+
+export interface EsdbTestServer {
+  readonly port: number;
+  /** `esdb://127.0.0.1:<port>?tls=false` */
+  readonly connectionString: string;
+  readonly log: MemoryLog;
+  /** How many calls of each append method arrived (to check which path the client took). */
+  readonly calls: { append: number; batchAppend: number };
+  /** Cuts all open calls and stops listening; the log is kept. */
+  stop(): Promise<void>;
+  /** Listens again on the same port, with the same log. */
+  start(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+const SERVER_VERSION = '24.10.0';
+const STATS_STREAM = '$stats-127.0.0.1:2113';
+
+export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): Promise<EsdbTestServer> {
+  const log = new MemoryLog();
+  seedSystemRecords(log);
+  const every = options.systemEventEvery ?? 3;
+  let userWrites = 0;
+  log.onWrite(() => {
+    const last = log.records[log.records.length - 1];
+    if (every <= 0 || !last || last.stream.startsWith('$')) return;
+    userWrites += 1;
+    if (userWrites % every === 0) log.appendSystem(STATS_STREAM, '$statsCollected');
+  });
+
+  let port = 0;
+  let server: grpc.Server | undefined;
+  const calls = new Set<{ cancel: () => void }>();
+  const counts = { append: 0, batchAppend: 0 };
+
+  const start = async (): Promise<void> => {
+    if (server) return;
+    const next = new grpc.Server();
+    const track = (call: EventEmitter): (() => void) => {
+      const entry = { cancel: () => call.emit('cancelled', 'server stopped') };
+      calls.add(entry);
+      return () => calls.delete(entry);
+    };
+    next.addService(streamsGrpc.StreamsService, {
+      read: createReadHandler(log, track),
+      append: createAppendHandler(log, (call) => {
+        counts.append += 1;
+        return track(call);
+      }),
+      batchAppend: createBatchAppendHandler(log, (call) => {
+        counts.batchAppend += 1;
+        return track(call);
+      }),
+    });
+    if (options.batchAppend) next.addService(serverFeaturesGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethods });
+    port = await new Promise<number>((resolve, reject) => {
+      next.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    });
+    server = next;
+  };
+
+  const stop = async (): Promise<void> => {
+    const current = server;
+    server = undefined;
+    if (!current) return;
+    // Wake handlers waiting for live events so they let go of their calls.
+    for (const call of calls) call.cancel();
+    calls.clear();
+    current.forceShutdown();
+  };
+
+  await start();
+  return {
+    get port() {
+      return port;
+    },
+    get connectionString() {
+      return `esdb://127.0.0.1:${port}?tls=false`;
+    },
+    log,
+    calls: counts,
+    start,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}
+
+const supportedMethods: grpc.handleUnaryCall<unknown, InstanceType<typeof serverFeaturesPb.SupportedMethods>> = (_call, callback) => {
+  const methods = ['read', 'append', 'batchappend'].map((name) => {
+    const method = new serverFeaturesPb.SupportedMethod();
+    method.setServiceName('event_store.client.streams.streams');
+    method.setMethodName(name);
+    return method;
+  });
+  const result = new serverFeaturesPb.SupportedMethods();
+  result.setMethodsList(methods);
+  result.setEventStoreServerVersion(SERVER_VERSION);
+  callback(null, result);
+};
+
+/** What a fresh node holds before any user write: a few system streams and a `$metadata` event. */
+function seedSystemRecords(log: MemoryLog): void {
+  log.appendSystem('$users', '$UserCreated');
+  log.appendSystem('$user-admin', '$User');
+  log.appendSystem('$$$scavenges', '$metadata');
+  log.appendSystem('$settings', '$update-default-acl');
+}
