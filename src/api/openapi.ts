@@ -109,3 +109,15 @@ export class OpenApiRegistry {
     };
   }
 }
+
+/**
+ * The success envelope around a data schema, for a route's `responses` entry:
+ * `responses: { 200: { description: 'The message', schema: successEnvelope(messageSchema) } }`.
+ */
+export function successEnvelope(data: z.ZodType, options: { message?: boolean; meta?: z.ZodRawShape } = {}): z.ZodType {
+  return z.object({
+    ...(options.message === true ? { message: z.string() } : {}),
+    data,
+    meta: z.object({ request_id: z.string().regex(/^req_[0-9A-HJKMNP-TV-Z]{26}$/), ...options.meta }),
+  });
+}

@@ -12,7 +12,7 @@ import { defineRoute } from '../../src/api/defineRoute.js';
 import { PAYLOAD_LIMIT_BYTES } from '../../src/api/http/apiErrors.js';
 import { respond } from '../../src/api/http/envelope.js';
 import { createLogger } from '../../src/api/logger.js';
-import { OpenApiRegistry } from '../../src/api/openapi.js';
+import { OpenApiRegistry, successEnvelope } from '../../src/api/openapi.js';
 import { currentLogger, currentRequestId } from '../../src/api/requestScope.js';
 import type { Readiness } from '../../src/api/opsRoutes.js';
 import type { WebServer } from '../../src/api/server.js';
@@ -63,7 +63,7 @@ function testRouter(openapi: OpenApiRegistry, fallbackLogger: Logger): Router<Ap
       summary: 'Get a thing',
       params: z.object({ id: z.guid({ message: 'must be a valid UUID' }) }),
       query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) }),
-      responses: { 200: { description: 'The thing' }, 404: { description: 'Not found' } },
+      responses: { 200: { description: 'The thing', schema: successEnvelope(z.object({ id: z.string(), limit: z.number() })) }, 404: { description: 'Not found' } },
     },
     (ctx, { params, query, auth }) => {
       respond(ctx, 200, { id: params.id, limit: query.limit, project_id: auth.project_id }, { meta: { has_more: false, next_cursor: null } });

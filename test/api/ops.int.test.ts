@@ -56,6 +56,10 @@ describe('ops endpoints', () => {
       expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true }), expect.objectContaining({ name: 'limit', in: 'query', required: false })]),
     );
     expect(get?.responses).toHaveProperty('401');
+    expect(get?.responses['200']).toMatchObject({
+      content: { 'application/json': { schema: { type: 'object', required: ['data', 'meta'], properties: { data: { required: ['id', 'limit'] } } } } },
+    });
+    expect(get?.responses['404']).toMatchObject({ content: { 'application/json': { schema: { required: ['error', 'meta'] } } } });
     const body = doc.paths['/v1/things']?.['post']?.requestBody?.content['application/json']?.schema;
     expect(body).toMatchObject({ type: 'object', required: ['name', 'endpoint_id'], additionalProperties: false });
     expect(body?.['properties']).toMatchObject({ endpoint_id: { type: 'string', pattern: '^ep_[a-f0-9]{32}$' } });

@@ -1,0 +1,22 @@
+// What resource routes import: one place, so route files stay short.
+export { defineRoute } from './defineRoute.js';
+export type { RouteDefinition, RouteHandler, RouteInput } from './defineRoute.js';
+export { respond, errorBody } from './http/envelope.js';
+export type { RespondOptions, SuccessBody, ErrorBody } from './http/envelope.js';
+export { apiErrors, PAYLOAD_LIMIT_BYTES } from './http/apiErrors.js';
+export { parseBody, parseQuery, parseParams, parseHeaders, parseWith } from './http/validate.js';
+export { OpenApiRegistry, successEnvelope } from './openapi.js';
+export type { RouteSpec, ResponseSpec, HttpMethod } from './openapi.js';
+export type { ApiKeyLookup, AuthContext } from './auth/apiKeys.js';
+export { hashApiKey } from './auth/apiKeys.js';
+export { createApiKeyAuthenticator } from './auth/authenticator.js';
+export type { ApiKeyAuthenticator, AuthenticatorOptions } from './auth/authenticator.js';
+export { safeEqual } from './auth/safeEqual.js';
+export type { ApiState, ApiContext } from './state.js';
+export { createApp } from './app.js';
+export type { AppDeps } from './app.js';
+export type { Readiness } from './opsRoutes.js';
+export { startWebServer, stopWebServer } from './server.js';
+export type { WebServer } from './server.js';
+export { createLogger } from './logger.js';
+export { currentLogger, currentRequestId } from './requestScope.js';
