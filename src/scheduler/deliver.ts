@@ -85,6 +85,12 @@ export interface Deliverer {
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+interface Sent {
+  outcome: DeliveryOutcome;
+  /** Failed with a reset on a reused keep-alive connection before any answer. */
+  staleConnection: boolean;
+}
+
 class DeliveryTimeout extends Error {
   override readonly name = 'DeliveryTimeout';
 }
@@ -153,10 +159,16 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           requestHeaders,
         };
       }
-      return await send(url, input.body, requestHeaders, guard.address, guard.family, elapsed, (abort) => {
-        onDeadline = abort;
-        if (timedOut) abort();
-      });
+      const attempt = (): Promise<Sent> =>
+        send(url, input.body, requestHeaders, guard.address, guard.family, elapsed, (abort) => {
+          onDeadline = abort;
+          if (timedOut) abort();
+        });
+      const first = await attempt();
+      // A pooled connection the receiver closed while it sat idle fails at once with a reset;
+      // one fresh connection is tried before that counts as a network failure (which would cost
+      // a slow retry). Receivers deduplicate on X-Webhook-Id if the first one did get through.
+      return first.staleConnection && !timedOut ? (await attempt()).outcome : first.outcome;
     } finally {
       clearTimeout(deadline);
     }
@@ -170,16 +182,16 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     family: 4 | 6,
     elapsed: () => number,
     armDeadline: (abort: () => void) => void,
-  ): Promise<DeliveryOutcome> {
+  ): Promise<Sent> {
     return new Promise((resolve) => {
       const hostname = url.hostname.replace(/^\[|\]$/g, '');
       let settled = false;
       let connectTimer: NodeJS.Timeout | undefined;
-      const finish = (outcome: DeliveryOutcome): void => {
+      const finish = (outcome: DeliveryOutcome, staleConnection = false): void => {
         if (settled) return;
         settled = true;
         clearTimeout(connectTimer);
-        resolve(outcome);
+        resolve({ outcome, staleConnection });
       };
 
       // Connect to the checked address only: net.connect asks this instead of DNS, so the name is
@@ -223,7 +235,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
 
       req.on('error', (error) => {
         if (answered) return answered();
-        finish({ kind: 'error', ...classify(error), latencyMs: elapsed(), resolvedIp: req.socket?.remoteAddress ?? address, requestHeaders });
+        const code = (error as NodeJS.ErrnoException).code;
+        const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
+        finish({ kind: 'error', ...classify(error), latencyMs: elapsed(), resolvedIp: req.socket?.remoteAddress ?? address, requestHeaders }, stale);
       });
 
       req.on('response', (res: IncomingMessage) => {

@@ -192,10 +192,40 @@ describe('every failure class', () => {
   });
 
   it('reports a connection reset before any answer as a network error', async () => {
+    // A fresh deliverer: its first request rides a new connection, which is never retried.
+    const fresh = createDeliverer({ timeoutMs: 2000, connectTimeoutMs: 1000, allowPrivate: true, ca: testCertificate().cert });
     receiver.reply({ reset: true });
-    const outcome = await deliverer.deliver(request());
-    expect(outcome).toMatchObject({ kind: 'error', reason: 'network' });
-    expect(receiver.requests).toHaveLength(1);
+    try {
+      const outcome = await fresh.deliver(request());
+      expect(outcome).toMatchObject({ kind: 'error', reason: 'network' });
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('tries once more on a fresh connection when a reused one is reset, but only once', async () => {
+    await deliverer.deliver(request()); // warm the pooled connection
+    receiver.requests.length = 0;
+    receiver.reply({ reset: true });
+    await expect(deliverer.deliver(request())).resolves.toMatchObject({ kind: 'response', status: 200 });
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.requests[0]?.connection).not.toBe(receiver.requests[1]?.connection);
+
+    receiver.requests.length = 0;
+    receiver.reply({ reset: true }, { reset: true });
+    await expect(deliverer.deliver(request())).resolves.toMatchObject({ kind: 'error', reason: 'network' });
+    expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('waits for a slow answer longer than the idle-socket timeout', async () => {
+    const patient = createDeliverer({ timeoutMs: 2000, connectTimeoutMs: 1000, idleSocketMs: 50, allowPrivate: true, ca: testCertificate().cert });
+    receiver.reply({ status: 202, delayMs: 200 });
+    try {
+      await expect(patient.deliver(request())).resolves.toMatchObject({ kind: 'response', status: 202 });
+    } finally {
+      patient.close();
+    }
   });
 
   it('refuses a certificate it does not trust', async () => {
