@@ -3,11 +3,14 @@
  * client's UnavailableError, CancelledError (a server shutting down cancels its calls),
  * DeadlineExceededError, and raw @grpc/grpc-js errors (code 14 UNAVAILABLE, 4
  * DEADLINE_EXCEEDED, 1 CANCELLED from the server side) that escape the client's own
- * conversion, e.g. from its capability probe before an append. All become one
- * StoreUnavailableError, which the API answers with 503.
+ * conversion, e.g. from its capability probe before an append. A cluster in the middle
+ * of a leader election (NotLeaderError: the client reconnects to the new leader on the
+ * next call) and a server-side commit timeout (TimeoutError) are just as transient.
+ * All become one StoreUnavailableError, which the API answers with 503; a retried
+ * append is safe because every event carries its own id.
  */
 import {
-  CancelledError, DeadlineExceededError, ErrorType, StreamNotFoundError, UnavailableError,
+  CancelledError, DeadlineExceededError, ErrorType, NotLeaderError, StreamNotFoundError, TimeoutError, UnavailableError,
   WrongExpectedVersionError as ClientWrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { StoreUnavailableError, WrongExpectedVersionError } from '../errors.js';
@@ -17,12 +20,18 @@ const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([GRPC_CANCELLED, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE]);
+const TRANSIENT_TYPES: ReadonlySet<string> = new Set<string>([
+  ErrorType.UNAVAILABLE, ErrorType.CANCELLED, ErrorType.DEADLINE_EXCEEDED, ErrorType.NOT_LEADER, ErrorType.TIMEOUT,
+]);
 
 export function isUnavailable(error: unknown): boolean {
-  if (error instanceof UnavailableError || error instanceof CancelledError || error instanceof DeadlineExceededError) return true;
+  if (
+    error instanceof UnavailableError || error instanceof CancelledError || error instanceof DeadlineExceededError
+    || error instanceof NotLeaderError || error instanceof TimeoutError
+  ) return true;
   if (typeof error !== 'object' || error === null) return false;
   const { type, code } = error as { type?: unknown; code?: unknown };
-  if (type === ErrorType.UNAVAILABLE || type === ErrorType.CANCELLED || type === ErrorType.DEADLINE_EXCEEDED) return true;
+  if (typeof type === 'string' && TRANSIENT_TYPES.has(type)) return true;
   // A raw gRPC ServiceError (a client-side cancellation never reaches here: we only cancel what we stop).
   return typeof code === 'number' && UNAVAILABLE_CODES.has(code) && 'details' in error;
 }
