@@ -6,6 +6,7 @@ import type { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { createHttpMetrics } from './metrics.js';
 import { errorHandler } from './middleware/errorHandler.js';
 import { requestContext } from './middleware/requestContext.js';
+import { requestDeadline } from './middleware/requestDeadline.js';
 import { routeNotFound } from './middleware/routeNotFound.js';
 import type { OpenApiRegistry } from './openapi.js';
 import type { Readiness } from './opsRoutes.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   openapiInfo?: { title: string; version: string; description?: string };
   /** Trust X-Forwarded-For for ctx.ip (failed-auth limit per client). Only behind a proxy. */
   trustProxy?: boolean;
+  /** Answer 503 SERVICE_UNAVAILABLE if a request has no answer after this long. Off when unset. */
+  requestDeadlineMs?: number;
 }
 
 /**
@@ -45,6 +48,7 @@ export function createApp(deps: AppDeps): Koa<ApiState> {
   const routers = [ops, ...deps.routes];
   app.use(requestContext({ logger: deps.logger, metrics }));
   app.use(errorHandler());
+  if (deps.requestDeadlineMs !== undefined) app.use(requestDeadline(deps.requestDeadlineMs));
   app.use(async function provideAuthenticator(ctx, next) {
     ctx.state.authenticator = deps.authenticate;
     await next();

@@ -95,6 +95,10 @@ function testRouter(openapi: OpenApiRegistry, fallbackLogger: Logger): Router<Ap
     currentLogger(fallbackLogger).info({ api_key: API_KEY, endpoint: { signing_secret: 'whsec_topsecret' } }, 'deep log line');
     respond(ctx, 200, { request_id: currentRequestId() });
   });
+  defineRoute(router, openapi, { method: 'get', path: '/v1/hang', summary: 'Never answers in time', responses: {} }, async (ctx) => {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    respond(ctx, 200, { late: true });
+  });
   defineRoute(router, openapi, { method: 'get', path: '/v1/public', summary: 'No auth', auth: false, responses: {} }, (ctx, { auth }) => {
     respond(ctx, 200, { authenticated: auth !== undefined });
   });
@@ -111,7 +115,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { failedAuth?: FailedAuthLimitOptions } = {}): Promise<Harness> {
+export async function startHarness(options: { failedAuth?: FailedAuthLimitOptions; requestDeadlineMs?: number } = {}): Promise<Harness> {
   const logs = new LogCapture();
   const logger = createLogger({ level: 'info', destination: logs });
   const lookup = new CountingLookup();
@@ -125,6 +129,7 @@ export async function startHarness(options: { failedAuth?: FailedAuthLimitOption
     routes: [testRouter(openapi, logger)],
     registry,
     openapi,
+    ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
   });
   const web = await startWebServer(app, { port: 0, host: '127.0.0.1' });
   return {

@@ -80,3 +80,20 @@ describe('request-scoped logging', () => {
     expect(h.logs.raw.join('\n')).not.toContain('whsec_topsecret');
   });
 });
+
+describe('request deadline', () => {
+  it('answers 503 SERVICE_UNAVAILABLE in the envelope when a handler hangs past the deadline', async () => {
+    const slow = await startHarness({ requestDeadlineMs: 100 });
+    try {
+      const res = await fetch(`${slow.url}/v1/hang`, { headers: auth });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({
+        error: { code: 'SERVICE_UNAVAILABLE', message: 'Service temporarily unavailable, retry shortly' },
+        meta: { request_id: res.headers.get('x-request-id') },
+      });
+      expect((await fetch(`${slow.url}/health`)).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  });
+});
