@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { DomainEvent, RecordedLike } from '../domain/schema.js';
+import { WrongExpectedVersionError } from '../eventstore/errors.js';
+import type { EventStore, EventToAppend } from '../eventstore/port.js';
+
+/**
+ * The one way a command reaches the log: load the stream, fold it, decide, append with
+ * the expected revision. On a conflict (someone appended in between) it reloads and
+ * decides again, but only when the caller says the decision is retry-safe (deciding again
+ * against newer state is correct, e.g. retry-now, which then sees its own expedite and
+ * writes nothing). Otherwise the conflict goes back to the caller (the scheduler reads a
+ * lost claim as "someone else has it").
+ */
+export interface Decider<C, E extends DomainEvent, S> {
+  readonly initialState: () => S;
+  readonly evolve: (state: S, event: E) => S;
+  readonly decide: (command: C, state: S) => E[];
+}
+
+/** What auditors need on every event (DESIGN.md). */
+export interface CommandMetadata {
+  /** `req_<ulid>` of the API request, when there is one. */
+  readonly request_id?: string;
+  /** API key id, `scheduler:<instance>`, or `ops:<who>`. */
+  readonly actor: string;
+  /** Defaults to request_id. */
+  readonly correlation_id?: string;
+  /** Defaults to request_id. */
+  readonly causation_id?: string;
+}
+
+export interface LoadedAggregate<S> {
+  readonly state: S;
+  /** Revision of the last event, or 'no_stream': the expected revision for the next append. */
+  readonly revision: bigint | 'no_stream';
+}
+
+export interface HandleOptions<C, E extends DomainEvent, S> {
+  readonly store: EventStore;
+  readonly stream: string;
+  readonly decider: Decider<C, E, S>;
+  /** Turns a stored event into a typed one; throws EventDecodeError on a bad one. */
+  readonly decode: (recorded: RecordedLike) => E;
+  readonly command: C;
+  readonly metadata: CommandMetadata;
+  /** Reload and decide again on a WrongExpectedVersionError. Default false. */
+  readonly retryOnConflict?: boolean;
+  /** Attempts in all when retrying on conflict. Default 5. */
+  readonly maxTries?: number;
+  /** Event id generator; default crypto.randomUUID. */
+  readonly newId?: () => string;
+}
+
+export interface HandleResult<E, S> {
+  /** The events this command appended (none when the decision was a no-op). */
+  readonly events: readonly E[];
+  /** The state after them. */
+  readonly state: S;
+  readonly revision: bigint | 'no_stream';
+}
+
+/** Reads and folds one stream. A missing stream is the initial state at 'no_stream'. */
+export async function loadAggregate<E extends DomainEvent, S>(
+  store: EventStore,
+  stream: string,
+  decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>,
+  decode: (recorded: RecordedLike) => E,
+): Promise<LoadedAggregate<S>> {
+  const recorded = await store.readStream(stream);
+  const state = recorded.reduce((s, r) => decider.evolve(s, decode(r)), decider.initialState());
+  const last = recorded.at(-1);
+  return { state, revision: last === undefined ? 'no_stream' : last.revision };
+}
+
+const withDefault = (key: string, value: string | undefined) => (value === undefined ? {} : { [key]: value });
+
+/** Gives each event a fresh id and the audit metadata. */
+export function toEventsToAppend<E extends DomainEvent>(events: readonly E[], metadata: CommandMetadata, newId: () => string = randomUUID): EventToAppend[] {
+  const meta = {
+    ...(metadata.request_id === undefined ? {} : { request_id: metadata.request_id }),
+    actor: metadata.actor,
+    ...withDefault('correlation_id', metadata.correlation_id ?? metadata.request_id),
+    ...withDefault('causation_id', metadata.causation_id ?? metadata.request_id),
+  };
+  return events.map((event) => ({ id: newId(), type: event.type, data: event.data, metadata: meta }));
+}
+
+export async function handleCommand<C, E extends DomainEvent, S>(options: HandleOptions<C, E, S>): Promise<HandleResult<E, S>> {
+  const { store, stream, decider, decode, command, metadata } = options;
+  const maxTries = options.retryOnConflict ? Math.max(1, options.maxTries ?? 5) : 1;
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadAggregate(store, stream, decider, decode);
+    const events = decider.decide(command, loaded.state);
+    const state = events.reduce(decider.evolve, loaded.state);
+    if (events.length === 0) return { events, state, revision: loaded.revision };
+    try {
+      const result = await store.append(stream, toEventsToAppend(events, metadata, options.newId), { expectedRevision: loaded.revision });
+      return { events, state, revision: result.nextExpectedRevision };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError) || attempt >= maxTries) throw error;
+    }
+  }
+}
