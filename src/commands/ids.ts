@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Every identifier and secret the service mints, in the reference's formats. Callers pass
+ * them into commands: the domain has no randomness.
+ */
+const hex32 = (): string => randomBytes(16).toString('hex');
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Unbiased base62: bytes at or above the largest multiple of 62 are discarded. */
+function base62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+}
+
+export const newProjectId = (): string => `proj_${hex32()}`;
+export const newApiKeyId = (): string => `key_${hex32()}`;
+export const newEndpointId = (): string => `ep_${hex32()}`;
+export const newSigningKeyId = (): string => `sk_${hex32()}`;
+/** 190 bits of entropy; the reference's `hb_live_` form. */
+export const newApiKey = (): string => `hb_live_${base62(32)}`;
+export const newSigningSecret = (): string => `whsec_${base62(32)}`;
