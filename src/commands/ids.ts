@@ -26,3 +26,16 @@ export const newSigningKeyId = (): string => `sk_${hex32()}`;
 /** 190 bits of entropy; the reference's `hb_live_` form. */
 export const newApiKey = (): string => `hb_live_${base62(32)}`;
 export const newSigningSecret = (): string => `whsec_${base62(32)}`;
+
+/**
+ * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, version 7, 74 random bits. Message ids
+ * sort by creation time, as the reference's ids do.
+ */
+export function newUuidV7(nowMs: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(nowMs, 0, 6);
+  bytes[6] = 0x70 | ((bytes[6] as number) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
