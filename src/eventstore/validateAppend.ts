@@ -72,47 +72,45 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * Refuses anything JSON.stringify would drop, alter or choke on (functions, symbols,
  * undefined members, bigint, NaN/Infinity, Dates and other class instances, cycles),
- * because a reader must get back exactly what was appended.
+ * because a reader must get back exactly what was appended. A plain recursive
+ * function (no closures per call): it runs on every append's hot path.
  */
-function assertJsonSafe(root: unknown, label: string): void {
-  const ancestors = new Set<object>();
-  const visit = (value: unknown, path: string): void => {
-    switch (typeof value) {
-      case 'string':
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(value)) fail(path, `${String(value)} is not representable in JSON`);
-        return;
-      case 'object':
-        break;
-      case 'undefined':
-      case 'function':
-      case 'symbol':
-      case 'bigint':
-        fail(path, `a ${typeof value} is not JSON-serialisable`);
-        return;
-      default: {
-        const never: never = value as never;
-        fail(path, `unexpected value ${String(never)}`);
-        return;
-      }
+function assertJsonSafe(value: unknown, path: string, ancestors: object[] = []): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) notSerialisable(path, `${String(value)} is not representable in JSON`);
+      return;
+    case 'object':
+      break;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+    case 'bigint':
+      notSerialisable(path, `a ${typeof value} is not JSON-serialisable`);
+      return;
+    default: {
+      const never: never = value as never;
+      notSerialisable(path, `unexpected value ${String(never)}`);
+      return;
     }
-    if (value === null) return;
-    if (ancestors.has(value)) fail(path, 'contains a cycle');
-    ancestors.add(value);
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i += 1) visit(value[i], `${path}[${i}]`);
-    } else if (isPlainObject(value)) {
-      for (const key of Object.keys(value)) visit(value[key], `${path}.${key}`);
-      if (Object.getOwnPropertySymbols(value).length > 0) fail(path, 'has symbol keys');
-    } else {
-      fail(path, `a ${value.constructor?.name ?? 'non-plain'} object is not plain JSON`);
-    }
-    ancestors.delete(value);
-  };
-  const fail = (path: string, why: string): never => {
-    throw new InvalidAppendError('not_serializable', `${path}: ${why}`);
-  };
-  visit(root, label);
+  }
+  if (value === null) return;
+  if (ancestors.includes(value)) notSerialisable(path, 'contains a cycle');
+  ancestors.push(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) assertJsonSafe(value[i], `${path}[${i}]`, ancestors);
+  } else if (isPlainObject(value)) {
+    for (const key in value) assertJsonSafe(value[key], `${path}.${key}`, ancestors);
+    if (Object.getOwnPropertySymbols(value).length > 0) notSerialisable(path, 'has symbol keys');
+  } else {
+    notSerialisable(path, `a ${value.constructor?.name ?? 'non-plain'} object is not plain JSON`);
+  }
+  ancestors.pop();
+}
+
+function notSerialisable(path: string, why: string): never {
+  throw new InvalidAppendError('not_serializable', `${path}: ${why}`);
 }

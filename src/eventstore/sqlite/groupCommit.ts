@@ -33,10 +33,19 @@ export interface GroupCommitStats {
 
 /** Beyond this many appends a transaction is split, so one batch cannot hold the lock for long. */
 const MAX_BATCH = 2000;
+/** Streams whose last revision is remembered between transactions (cleared when exceeded). */
+const MAX_CACHED_STREAMS = 10_000;
 
 export class GroupCommitter {
   readonly stats: GroupCommitStats = { transactions: 0, appends: 0, largestBatch: 0 };
   #queue: PendingAppend[] = [];
+  /**
+   * Last revision per stream as this connection last wrote or read it, saving a query
+   * per append. Trusted only while PRAGMA data_version is unchanged, i.e. no other
+   * connection (the CLI) has committed since; checked under the write lock.
+   */
+  readonly #lastRevisions = new Map<string, bigint | null>();
+  #dataVersion: unknown = undefined;
   #scheduled = false;
   readonly #db: Database.Database;
   readonly #sql: Statements;
@@ -82,6 +91,9 @@ export class GroupCommitter {
       return;
     }
     try {
+      const dataVersion = this.#sql.dataVersion.get();
+      if (dataVersion !== this.#dataVersion || this.#lastRevisions.size > MAX_CACHED_STREAMS) this.#lastRevisions.clear();
+      this.#dataVersion = dataVersion;
       const created = BigInt(this.#now().getTime());
       for (const item of batch) {
         try {
@@ -95,6 +107,7 @@ export class GroupCommitter {
       }
       this.#db.exec('COMMIT');
     } catch (error) {
+      this.#lastRevisions.clear(); // it may hold revisions that were just rolled back
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       const failure = toStoreError(error, 'Append transaction failed');
       const reported = failure instanceof StoreUnavailableError ? failure : new StoreUnavailableError('Append transaction failed', { cause: error });
@@ -111,7 +124,11 @@ export class GroupCommitter {
   #apply(item: PendingAppend, created: bigint): { result: AppendResult; written: boolean } {
     const { stream, events, expected } = item;
     const sql = this.#sql;
-    const last = sql.lastRevision.get(stream) as bigint | null;
+    let last = this.#lastRevisions.get(stream);
+    if (last === undefined) {
+      last = sql.lastRevision.get(stream) as bigint | null;
+      this.#lastRevisions.set(stream, last);
+    }
     const decision = decideAppend(stream, expected, events.map((e) => e.id), {
       actual: last ?? 'no_stream',
       idsFrom: (revision, count) => sql.idsFrom.all(stream, revision, count) as string[],
@@ -131,6 +148,7 @@ export class GroupCommitter {
         position = sql.insert.run(e.id, stream, revision, e.type, e.dataJson, e.metadataJson, created).lastInsertRowid as bigint;
       }
       if (savepoint) this.#db.exec('RELEASE one_append');
+      this.#lastRevisions.set(stream, revision);
       return { result: { nextExpectedRevision: revision, position }, written: true };
     } catch (error) {
       if (savepoint) this.#db.exec('ROLLBACK TO one_append; RELEASE one_append');

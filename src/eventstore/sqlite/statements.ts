@@ -26,6 +26,7 @@ export function prepareStatements(db: Database.Database) {
     streamOf: prepare('SELECT stream FROM events WHERE id = ?').pluck(),
     positionAt: prepare('SELECT position FROM events WHERE stream = ? AND revision = ?').pluck(),
     insert: prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     head: prepare('SELECT max(position) FROM events').pluck(),
     forwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`),
     backwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
