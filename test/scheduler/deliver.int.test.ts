@@ -106,10 +106,11 @@ describe('a delivery that succeeds', () => {
       lookup: async () => [{ address: lookups++ === 0 ? '127.0.0.1' : '192.0.2.1', family: 4 }],
     });
     try {
-      const outcome = await rebinding.deliver(request({ url: `https://localhost:${receiver.port}/hooks?x=1` }));
+      // receiver.test resolves nowhere but through the injected look-up (and is in the certificate).
+      const outcome = await rebinding.deliver(request({ url: `https://receiver.test:${receiver.port}/hooks?x=1` }));
       expect(outcome).toMatchObject({ kind: 'response', status: 200, resolvedIp: '127.0.0.1' });
       expect(lookups).toBe(1);
-      expect(receiver.requests[0]?.headers.host).toBe(`localhost:${receiver.port}`);
+      expect(receiver.requests[0]?.headers.host).toBe(`receiver.test:${receiver.port}`);
       expect(receiver.requests[0]?.path).toBe('/hooks?x=1');
     } finally {
       rebinding.close();

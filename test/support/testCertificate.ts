@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A self-signed certificate for localhost / 127.0.0.1 / ::1, made with openssl once and shared by
+ * A self-signed certificate for localhost / 127.0.0.1 / ::1 and receiver.test (a name no resolver
+ * knows, for tests that must prove no system DNS look-up happens), made with openssl once and shared by
  * every test worker of the run (and reused by later runs for a day). `certPath` is what a
  * process started by an e2e test gets as NODE_EXTRA_CA_CERTS to trust the test receiver.
  */
@@ -15,7 +16,8 @@ export interface TestCertificate {
   key: string;
 }
 
-const dir = join(tmpdir(), 'ledgerhook-test-certificate');
+// Versioned: a change to the certificate's names must not reuse an older cached one.
+const dir = join(tmpdir(), 'ledgerhook-test-certificate-v2');
 const maxAgeMs = 24 * 60 * 60 * 1000;
 
 let cached: TestCertificate | undefined;
@@ -35,7 +37,7 @@ function generateInto(target: string): void {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', join(scratch, 'key.pem'), '-out', join(scratch, 'cert.pem'), '-days', '30',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,DNS:receiver.test,IP:127.0.0.1,IP:::1',
   ], { stdio: 'ignore' });
   rmSync(`${target}.old`, { recursive: true, force: true });
   try {
