@@ -27,6 +27,8 @@ describe('send', () => {
     const [event] = given([]).when({ ...send, idempotency_key: 'k1', retention_hours: 0 }).events();
     expect(event?.data).toMatchObject({ idempotency_key: 'k1', retention_hours: 0 });
   });
+  it('keeps what was sent in the state, for the scheduler to deliver', () =>
+    expect(fold([queued]).queued?.payload).toBe('{"event":"order.created"}'));
   it('refuses a second send on the same message id', () => given([queued]).when(send).thenRefuses({ code: 'MESSAGE_ALREADY_EXISTS', status: 409 }));
 });
 

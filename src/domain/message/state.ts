@@ -1,4 +1,4 @@
-import type { MessageEvent, RetryType } from './events.js';
+import type { MessageEvent, MessageEventData, RetryType } from './events.js';
 
 /**
  * The message aggregate's state, folded from its stream. `status: 'none'` is the state
@@ -19,6 +19,8 @@ export interface MessageState {
   readonly message_id: string;
   readonly project_id: string;
   readonly endpoint_id: string;
+  /** What was sent (payload text, headers, content type...): the scheduler delivers from it. */
+  readonly queued: MessageEventData<'MessageQueued'> | null;
   /** Attempts started over the message's whole life (the last attempt_no). */
   readonly attempt_count: number;
   /** Attempts started since the message was last queued or replayed: capped by maxAttempts. */
@@ -42,6 +44,7 @@ export const initialMessageState = (): MessageState => ({
   message_id: '',
   project_id: '',
   endpoint_id: '',
+  queued: null,
   attempt_count: 0,
   cycle_attempts: 0,
   consecutive_fast: 0,
@@ -70,7 +73,7 @@ export function evolveMessage(state: MessageState, event: MessageEvent): Message
   switch (event.type) {
     case 'MessageQueued': {
       const { message_id, project_id, endpoint_id } = event.data;
-      return { ...state, ...newCycle, message_id, project_id, endpoint_id };
+      return { ...state, ...newCycle, message_id, project_id, endpoint_id, queued: event.data };
     }
     case 'DeliveryAttemptStarted': {
       const { attempt_no, attempt_id, started_at, lease_until } = event.data;
