@@ -24,6 +24,8 @@ export interface EsdbTestServerOptions {
   readonly batchAppend?: boolean;
   /** Write a `$statsCollected` system event after every N user appends (0: never). Default 3. */
   readonly systemEventEvery?: number;
+  /** Port to listen on; default 0 (any free port, kept across restarts). */
+  readonly port?: number;
 }
 
 export interface EsdbTestServer {
@@ -55,7 +57,7 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
     if (userWrites % every === 0) log.appendSystem(STATS_STREAM, '$statsCollected');
   });
 
-  let port = 0;
+  let port = options.port ?? 0;
   let server: grpc.Server | undefined;
   const calls = new Set<{ cancel: () => void }>();
   const counts = { append: 0, batchAppend: 0 };
