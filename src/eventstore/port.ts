@@ -69,7 +69,12 @@ export interface SubscribeOptions {
   readonly onEvents: (events: readonly RecordedEvent[]) => Promise<void>;
   /** Called each time the subscription has delivered everything the log held (then it is live). */
   readonly onCaughtUp?: (position: bigint | 'start') => void;
-  /** Called when the source dropped; the subscription resubscribes by itself with backoff. */
+  /**
+   * Called when the source dropped; the subscription resubscribes by itself with backoff.
+   * A handler that throws counts as a drop: onDropped gets its error, and after the
+   * backoff the subscription resumes after the last batch the handler completed (so the
+   * failed batch is delivered again). Do not await stop() inside onEvents.
+   */
   readonly onDropped?: (error: unknown) => void;
 }
 

@@ -112,6 +112,17 @@ describe('sqlite durability and sharing', () => {
     await expect(store.append('locked-1', [event()], { expectedRevision: 0n })).resolves.toMatchObject({ nextExpectedRevision: 1n });
   });
 
+  it('sees the revision another connection wrote before deciding an append', async () => {
+    const service = openStore();
+    const cli = openStore();
+    await service.append('shared-1', [event(0)], { expectedRevision: 'no_stream' });
+    await cli.append('shared-1', [event(1)], { expectedRevision: 0n });
+    await expect(service.append('shared-1', [event(2)], { expectedRevision: 0n })).rejects.toMatchObject({ actual: 1n });
+    await expect(service.append('shared-1', [event(3)], { expectedRevision: 1n })).resolves.toMatchObject({ nextExpectedRevision: 2n });
+    await expect(service.append('shared-1', [event(4)])).resolves.toMatchObject({ nextExpectedRevision: 3n });
+    expect((await cli.readStream('shared-1')).map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 3 }, { n: 4 }]);
+  });
+
   it('a live subscription sees appends made by another process, interleaved with its own, none lost', async () => {
     const store = openStore();
     const received: RecordedEvent[] = [];
