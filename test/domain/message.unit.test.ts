@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageDecider, type MessageCommand, type RecordAttemptFailed, type MessageEvent, type MessageState } from '../../src/domain/message/index.js';
+import { dueAt, messageDecider, type MessageCommand, type RecordAttemptFailed, type MessageEvent, type MessageState } from '../../src/domain/message/index.js';
 import { defaultRetryPolicy } from '../../src/domain/retryPolicy.js';
 import { specFor } from './support/spec.js';
 import {
@@ -179,4 +179,17 @@ describe('replay from the DLQ', () => {
     given(pendingSlow).when(fromDlq).thenRefuses(notInDlq);
   });
   it('refuses a missing message', () => given([]).when(fromDlq).thenRefuses(notFound));
+});
+
+describe('dueAt', () => {
+  const expedited: MessageEvent = { type: 'RetryExpedited', data: { v: 1, message_id: MID, expedited_at: at(20) } };
+  it('follows the status: queued now, retry time, expedite time, lease deadline, never when terminal', () => {
+    expect(dueAt(fold([queued]), at(1))).toBe(at(1));
+    expect(dueAt(fold(pendingSlow), at(1))).toBe(at(1810));
+    expect(dueAt(fold([...pendingSlow, expedited]), at(1))).toBe(at(20));
+    expect(dueAt(fold(delivering), at(1))).toBe(at(60));
+    expect(dueAt(fold(succeeded), at(1))).toBeNull();
+    expect(dueAt(fold(dead), at(1))).toBeNull();
+    expect(dueAt(fold([]), at(1))).toBeNull();
+  });
 });

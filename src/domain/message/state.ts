@@ -126,3 +126,28 @@ export function evolveMessage(state: MessageState, event: MessageEvent): Message
 /** Folds a stream's events (oldest first) into the state. */
 export const foldMessage = (events: readonly MessageEvent[], from: MessageState = initialMessageState()): MessageState =>
   events.reduce(evolveMessage, from);
+
+/**
+ * When the message next needs the scheduler, as the due-retry read model should say:
+ * queued → `since` (the caller passes the queue/replay event's time), pending_retry → the
+ * expedite time or else the retry time, delivering → the lease deadline (a vanished
+ * worker's message comes due again), terminal or missing → null.
+ */
+export function dueAt(state: MessageState, since: string): string | null {
+  switch (state.status) {
+    case 'queued':
+      return since;
+    case 'pending_retry':
+      return state.expedited_at ?? state.next_attempt_at;
+    case 'delivering':
+      return state.current_attempt?.lease_until ?? null;
+    case 'succeeded':
+    case 'failed_permanent':
+    case 'none':
+      return null;
+    default: {
+      const unreachable: never = state.status;
+      return unreachable;
+    }
+  }
+}
