@@ -14,6 +14,8 @@ export interface AgentPoolOptions {
 export interface AgentPool {
   get(origin: string): Agent;
   size(): number;
+  /** Closes an origin's idle pooled connections: one turned out dead, its siblings likely are too. */
+  dropIdle(origin: string): void;
   destroy(): void;
 }
 
@@ -45,6 +47,10 @@ export function createAgentPool(options: AgentPoolOptions): AgentPool {
       return agent;
     },
     size: () => agents.size,
+    dropIdle(origin) {
+      const agent = agents.get(origin);
+      for (const list of Object.values(agent?.freeSockets ?? {})) for (const socket of list ?? []) socket.destroy();
+    },
     destroy() {
       for (const agent of agents.values()) agent.destroy();
       agents.clear();

@@ -168,7 +168,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       // A pooled connection the receiver closed while it sat idle fails at once with a reset;
       // one fresh connection is tried before that counts as a network failure (which would cost
       // a slow retry). Receivers deduplicate on X-Webhook-Id if the first one did get through.
-      return first.staleConnection && !timedOut ? (await attempt()).outcome : first.outcome;
+      if (!first.staleConnection || timedOut) return first.outcome;
+      agents.dropIdle(url.origin);
+      return (await attempt()).outcome;
     } finally {
       clearTimeout(deadline);
     }

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliverer } from '../../src/scheduler/deliver.js';
 import type { Deliverer, DeliveryRequest } from '../../src/scheduler/deliver.js';
 import { startHttpsReceiver } from '../support/httpsReceiver.js';
-import type { HttpsReceiver } from '../support/httpsReceiver.js';
+import type { HttpsReceiver, Reply } from '../support/httpsReceiver.js';
 import { testCertificate } from '../support/testCertificate.js';
 
 // HMAC-SHA256 built by hand from SHA-256 (RFC 2104), independent of the code under test.
@@ -217,6 +217,26 @@ describe('every failure class', () => {
     receiver.reply({ reset: true }, { reset: true });
     await expect(deliverer.deliver(request())).resolves.toMatchObject({ kind: 'error', reason: 'network' });
     expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('after a dead pooled connection, retries on a fresh one rather than on its likely dead siblings', async () => {
+    const pooled = createDeliverer({ timeoutMs: 2000, connectTimeoutMs: 1000, allowPrivate: true, ca: testCertificate().cert });
+    try {
+      // Three deliveries at once open three pooled connections.
+      receiver.reply({ status: 200, delayMs: 50 }, { status: 200, delayMs: 50 }, { status: 200, delayMs: 50 });
+      await Promise.all([1, 2, 3].map(() => pooled.deliver(request())));
+      const warm = new Set(receiver.requests.map((r) => r.connection));
+      expect(warm.size).toBe(3);
+      receiver.requests.length = 0;
+      // Every warm connection now behaves as if the receiver had dropped it.
+      const dropWarm = (r: { connection: number }): Reply => (warm.has(r.connection) ? { reset: true } : { status: 200 });
+      receiver.reply(dropWarm, dropWarm);
+      await expect(pooled.deliver(request())).resolves.toMatchObject({ kind: 'response', status: 200 });
+      expect(receiver.requests).toHaveLength(2);
+      expect(warm.has(receiver.requests[1]?.connection ?? 0)).toBe(false);
+    } finally {
+      pooled.close();
+    }
   });
 
   it('waits for a slow answer longer than the idle-socket timeout', async () => {
