@@ -273,6 +273,14 @@ describe('every failure class', () => {
     failing.close();
   });
 
+  it('counts a resolver that never answers against the total timeout', async () => {
+    const stuck = createDeliverer({ timeoutMs: 150, connectTimeoutMs: 100, allowPrivate: false, lookup: () => new Promise(() => {}) });
+    const outcome = await stuck.deliver(request({ url: 'https://slow-dns.example/' }));
+    expect(outcome).toMatchObject({ kind: 'error', reason: 'timeout' });
+    if (outcome.kind === 'error') expect(outcome.message).toMatch(/DNS/);
+    stuck.close();
+  });
+
   it.each(['http://127.0.0.1/hook', 'ftp://example.com/', 'not a url', 'https://user:pass@example.com/'])('refuses the endpoint URL %s', async (url) => {
     await expect(deliverer.deliver(request({ url }))).resolves.toMatchObject({ kind: 'error', reason: 'invalid_url' });
   });
