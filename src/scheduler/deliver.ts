@@ -1,11 +1,9 @@
-import { request as httpsRequest } from 'node:https';
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createAgentPool } from './agentPool.js';
+import type { DeliveryOutcome, DeliveryRequest } from './deliveryOutcome.js';
+import { postOnce } from './httpsPost.js';
 import { buildRequestHeaders, InvalidHeaderError } from './requestHeaders.js';
-import { BodyExcerpt, captureHeaders } from './responseCapture.js';
 import { resolveAndCheck } from './ssrfGuard.js';
 import type { Lookup } from './ssrfGuard.js';
 
@@ -14,47 +12,7 @@ import type { Lookup } from './ssrfGuard.js';
  * scheduler records. It never throws for anything the receiver or the network does, and it logs
  * nothing (the caller logs outcomes; secrets never leave this module except as signatures).
  */
-export interface DeliveryRequest {
-  url: string;
-  /** The raw payload, sent byte for byte and signed as is. */
-  body: string;
-  endpointHeaders?: Readonly<Record<string, string>>;
-  /** Per-send headers: win over the endpoint's on a clash (see requestHeaders.ts). */
-  messageHeaders?: Readonly<Record<string, string>>;
-  /** The endpoint's active signing secrets (whsec_...), each producing one signature. */
-  secrets: readonly string[];
-  messageId: string;
-  attemptNo: number;
-  /** The attempt's clock reading; X-Webhook-Timestamp is its whole seconds. */
-  now: Date;
-}
-
-export type DeliveryErrorReason = 'timeout' | 'network' | 'dns' | 'blocked' | 'tls' | 'invalid_url' | 'invalid_request';
-
-export type DeliveryOutcome =
-  | {
-      kind: 'response';
-      status: number;
-      /** Milliseconds from the start of the attempt to the response head (DNS, connect, TLS included). */
-      latencyMs: number;
-      headers: Record<string, string>;
-      headersTruncated: boolean;
-      bodyExcerpt: string;
-      bodyTruncated: boolean;
-      /** The raw Retry-After header, if any; the retry policy parses it. */
-      retryAfter: string | undefined;
-      resolvedIp: string;
-      requestHeaders: Record<string, string>;
-    }
-  | {
-      kind: 'error';
-      reason: DeliveryErrorReason;
-      message: string;
-      latencyMs: number;
-      resolvedIp?: string;
-      /** Present once the request could be built (every reason but invalid_url/invalid_request). */
-      requestHeaders?: Record<string, string>;
-    };
+export type { DeliveryErrorReason, DeliveryOutcome, DeliveryRequest } from './deliveryOutcome.js';
 
 export interface DelivererOptions {
   /** DELIVERY_TIMEOUT_MS: the whole attempt, DNS to the last byte read. */
@@ -84,16 +42,6 @@ export interface Deliverer {
 }
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-interface Sent {
-  outcome: DeliveryOutcome;
-  /** Failed with a reset on a reused keep-alive connection before any answer. */
-  staleConnection: boolean;
-}
-
-class DeliveryTimeout extends Error {
-  override readonly name = 'DeliveryTimeout';
-}
 
 export function createDeliverer(options: DelivererOptions): Deliverer {
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
@@ -159,10 +107,24 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           requestHeaders,
         };
       }
-      const attempt = (): Promise<Sent> =>
-        send(url, input.body, requestHeaders, guard.address, guard.family, elapsed, (abort) => {
-          onDeadline = abort;
-          if (timedOut) abort();
+      const attempt = (): ReturnType<typeof postOnce> =>
+        postOnce({
+          url,
+          body: input.body,
+          requestHeaders,
+          address: guard.address,
+          family: guard.family,
+          agent: agents.get(url.origin),
+          ca: options.ca,
+          connectTimeoutMs: options.connectTimeoutMs,
+          timeoutMs: options.timeoutMs,
+          maxResponseBytes,
+          limits,
+          elapsed,
+          armDeadline: (abort) => {
+            onDeadline = abort;
+            if (timedOut) abort();
+          },
         });
       const first = await attempt();
       // A pooled connection the receiver closed while it sat idle fails at once with a reset;
@@ -176,120 +138,5 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     }
   }
 
-  function send(
-    url: URL,
-    body: string,
-    requestHeaders: Record<string, string>,
-    address: string,
-    family: 4 | 6,
-    elapsed: () => number,
-    armDeadline: (abort: () => void) => void,
-  ): Promise<Sent> {
-    return new Promise((resolve) => {
-      const hostname = url.hostname.replace(/^\[|\]$/g, '');
-      let settled = false;
-      let connectTimer: NodeJS.Timeout | undefined;
-      const finish = (outcome: DeliveryOutcome, staleConnection = false): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(connectTimer);
-        resolve({ outcome, staleConnection });
-      };
-
-      // Connect to the checked address only: net.connect asks this instead of DNS, so the name is
-      // never resolved a second time. Host header, SNI and certificate checks keep the hostname.
-      const pinned: LookupFunction = (_name, lookupOptions, callback) => {
-        if (lookupOptions.all) callback(null, [{ address, family }]);
-        else callback(null, address, family);
-      };
-
-      let req: ClientRequest;
-      try {
-        req = httpsRequest({
-          protocol: 'https:',
-          hostname,
-          port: url.port === '' ? 443 : Number(url.port),
-          path: `${url.pathname}${url.search}`,
-          method: 'POST',
-          headers: { ...requestHeaders, 'Content-Length': String(Buffer.byteLength(body)) },
-          agent: agents.get(url.origin),
-          lookup: pinned,
-          ...(options.ca === undefined ? {} : { ca: options.ca }),
-        });
-      } catch (error) {
-        finish({ kind: 'error', reason: 'invalid_request', message: (error as Error).message, latencyMs: elapsed(), requestHeaders });
-        return;
-      }
-
-      req.on('socket', (socket) => {
-        if (!socket.connecting) return; // a reused keep-alive connection
-        connectTimer = setTimeout(() => req.destroy(new DeliveryTimeout(`no TLS connection within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
-        socket.once('secureConnect', () => clearTimeout(connectTimer));
-      });
-
-      // Once the response head is in, the answer stands: the deadline or a broken body only
-      // ends the read, with what arrived so far.
-      let answered: (() => void) | undefined;
-      armDeadline(() => {
-        if (answered) answered();
-        req.destroy(new DeliveryTimeout(`no response within ${options.timeoutMs} ms`));
-      });
-
-      req.on('error', (error) => {
-        if (answered) return answered();
-        const code = (error as NodeJS.ErrnoException).code;
-        const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
-        finish({ kind: 'error', ...classify(error), latencyMs: elapsed(), resolvedIp: req.socket?.remoteAddress ?? address, requestHeaders }, stale);
-      });
-
-      req.on('response', (res: IncomingMessage) => {
-        const latencyMs = elapsed();
-        const resolvedIp = res.socket?.remoteAddress ?? address;
-        const { headers, truncated: headersTruncated } = captureHeaders(res.rawHeaders, limits);
-        const retryAfter = res.headers['retry-after'];
-        const excerpt = new BodyExcerpt(limits.excerptBytes);
-        const done = (): void =>
-          finish({
-            kind: 'response',
-            status: res.statusCode ?? 0,
-            latencyMs,
-            headers,
-            headersTruncated,
-            bodyExcerpt: excerpt.value,
-            bodyTruncated: excerpt.truncated || !res.complete,
-            retryAfter,
-            resolvedIp,
-            requestHeaders,
-          });
-        answered = done;
-        res.on('data', (chunk: Buffer) => {
-          excerpt.push(chunk);
-          // A body past the limit costs the connection, not the memory: stop reading.
-          if (excerpt.received > maxResponseBytes) {
-            done();
-            res.destroy();
-          }
-        });
-        res.on('end', done);
-        res.on('close', done);
-        res.on('error', done);
-      });
-
-      req.end(body);
-    });
-  }
-
   return { deliver, close: () => agents.destroy() };
-}
-
-const tlsCodes = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)|_CERT_|_CERTIFICATE/;
-
-function classify(error: Error): { reason: DeliveryErrorReason; message: string } {
-  if (error instanceof DeliveryTimeout) return { reason: 'timeout', message: error.message };
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (tlsCodes.test(code) || (error as { library?: string }).library === 'SSL routines') {
-    return { reason: 'tls', message: `TLS: ${error.message}${code ? ` (${code})` : ''}` };
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { reason: 'dns', message: error.message };
-  return { reason: 'network', message: `${error.message}${code && !error.message.includes(code) ? ` (${code})` : ''}` };
 }
