@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /** Who a valid key acts for; put on ctx.state.auth. */
 export interface AuthContext {
   readonly project_id: string;
@@ -14,6 +12,5 @@ export interface ApiKeyLookup {
   findByHash(hash: string): Promise<AuthContext | null>;
 }
 
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
+/** One way to hash a key, shared with the commands that store keys. */
+export { hashApiKey } from '../../commands/hashApiKey.js';
