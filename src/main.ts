@@ -1,35 +1,32 @@
-import { mkdirSync } from 'node:fs';
-import http from 'node:http';
-import Koa from 'koa';
-import Router from '@koa/router';
-import { pino } from 'pino';
+import { createLogger } from './api/index.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startService } from './compose/service.js';
 
-// Composition root. Placeholder until the store, API, projections and scheduler land:
-// parses config, prepares DATA_DIR and answers GET /health.
-function main(): void {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const logger = pino({ level: config.LOG_LEVEL });
-  mkdirSync(config.DATA_DIR, { recursive: true });
-  const app = new Koa();
-  const router = new Router();
-  router.get('/health', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  app.use(router.routes());
-  const server = http.createServer(app.callback());
-  server.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT, dataDir: config.DATA_DIR }, 'ledgerhook listening'));
-  process.once('SIGTERM', () => server.close(() => process.exit(0)));
-  process.once('SIGINT', () => server.close(() => process.exit(0)));
+// `npm start`: parse the environment once, start the roles it names, stop cleanly on
+// SIGTERM/SIGINT (in-flight work gets SHUTDOWN_GRACE_MS), exit non-zero on a bad config.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const service = await startService(config, { logger, announce: (line) => process.stdout.write(`${line}\n`) });
+  let signalled = false;
+  const shutdown = (signal: string): void => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('ledgerhook failed to start:', error);
+  process.exit(1);
+});
