@@ -77,6 +77,7 @@ export async function startHttpsReceiver(): Promise<HttpsReceiver> {
   server.on('connection', (socket: Socket) => {
     accepted += 1;
     sockets.set(socket, accepted);
+    socket.once('close', () => sockets.delete(socket));
   });
   // Requests ride on the TLS socket wrapping the TCP one: number those in handshake order.
   let secured = 0;
