@@ -2,25 +2,22 @@ import { createHash } from 'node:crypto';
 import {
   DomainError,
   decodeEndpointEvent,
-  decodeIdempotencyEvent,
   decodeMessageEvent,
   endpointDecider,
   endpointStream,
-  idempotencyDecider,
-  idempotencyStream,
   initialMessageState,
   messageDecider,
   messageNotFound,
   messageStream,
-  originalMessageId,
   type MessageCommand,
+  type SendMessage,
   type MessageState,
   type RetryPolicy,
 } from '../domain/index.js';
-import { WrongExpectedVersionError } from '../eventstore/errors.js';
 import { MAX_APPEND_BYTES, type EventStore } from '../eventstore/port.js';
 import { handleCommand, loadAggregate, toEventsToAppend, type CommandMetadata } from './handle.js';
 import { newUuidV7 } from './ids.js';
+import { sendMessage as sendIdempotently } from './sendMessage.js';
 
 /** Message use-cases behind the API: send (with idempotency) and the caller's actions on one message. */
 
@@ -41,7 +38,7 @@ export interface SendInput {
 export interface SendResult {
   readonly message_id: string;
   readonly status: Exclude<MessageState['status'], 'none'>;
-  /** False when an idempotency key returned an earlier send's message. */
+  /** False when an idempotency key answered with an earlier send's message. */
   readonly created: boolean;
 }
 
@@ -49,72 +46,32 @@ export interface SendResult {
 export const sendEndpointNotFound = (): DomainError => new DomainError('ENDPOINT_NOT_FOUND', 'endpoint not found', 400);
 
 /**
- * Queues one message. With an idempotency key there is no transaction across the claim and
- * the message streams, so the order makes it safe: (1) claim the key for a new message id
- * (no_stream, reload and decide again on a conflict: the domain compares endpoint and
- * payload hash); (2) write MessageQueued for the id the claim holds, expecting no_stream.
- * A request that finds its key claimed but no message (the first request crashed between
- * 1 and 2) writes the message itself: never half a send, never two messages for one key.
+ * Queues one message for one of the caller's live endpoints. Idempotency (claim the key,
+ * then write the message; repair a claim whose message was never written) is
+ * src/commands/sendMessage.ts; this adds what the API checks first, so a refused send
+ * writes nothing, not even a claim.
  */
-export async function sendMessage(store: EventStore, policy: RetryPolicy, input: SendInput): Promise<SendResult> {
+export async function sendWebhook(store: EventStore, policy: RetryPolicy, input: SendInput): Promise<SendResult> {
   const endpoint = await loadAggregate(store, endpointStream(input.endpoint_id), endpointDecider, decodeEndpointEvent);
   if (!endpoint.state.exists || endpoint.state.deleted || endpoint.state.project_id !== input.project_id) throw sendEndpointNotFound();
-  const now = input.now.toISOString();
-  const payload_sha256 = sha256(input.payload);
-  let message_id = newUuidV7(input.now.getTime());
-  const command = (id: string): MessageCommand => ({
+  const command: SendMessage = {
     type: 'SendMessage',
-    message_id: id,
+    message_id: newUuidV7(input.now.getTime()),
     project_id: input.project_id,
     endpoint_id: input.endpoint_id,
     payload: input.payload,
-    payload_sha256,
+    payload_sha256: sha256(input.payload),
     size_bytes: Buffer.byteLength(input.payload, 'utf8'),
     content_type: 'application/json',
     headers: input.headers,
     ...(input.idempotency_key === undefined ? {} : { idempotency_key: input.idempotency_key }),
     ...(input.retention_hours === undefined ? {} : { retention_hours: input.retention_hours }),
-    now,
-  });
-  assertFitsOneAppend(policy, command(message_id), input.metadata);
-  if (input.idempotency_key !== undefined) {
-    const claimCommand = {
-      type: 'ClaimIdempotencyKey',
-      project_id: input.project_id,
-      key_sha256: sha256(input.idempotency_key),
-      message_id,
-      endpoint_id: input.endpoint_id,
-      payload_sha256,
-      now,
-    } as const;
-    const claimed = await handleCommand({
-      store,
-      stream: idempotencyStream(input.project_id, claimCommand.key_sha256),
-      decider: idempotencyDecider,
-      decode: decodeIdempotencyEvent,
-      command: claimCommand,
-      metadata: input.metadata,
-      retryOnConflict: true,
-    });
-    message_id = originalMessageId(claimed.state, claimCommand);
-  }
-  try {
-    const result = await handleCommand({
-      store,
-      stream: messageStream(message_id),
-      decider: messageDecider(policy),
-      decode: decodeMessageEvent,
-      command: command(message_id),
-      metadata: input.metadata,
-    });
-    return { message_id, status: statusOf(result.state), created: true };
-  } catch (error) {
-    // The key's message already exists (a repeat), or a concurrent repeat just wrote it.
-    const repeat = (error instanceof DomainError && error.code === 'MESSAGE_ALREADY_EXISTS') || error instanceof WrongExpectedVersionError;
-    if (!repeat || input.idempotency_key === undefined) throw error;
-    const existing = await loadAggregate(store, messageStream(message_id), messageDecider(policy), decodeMessageEvent);
-    return { message_id, status: statusOf(existing.state), created: false };
-  }
+    now: input.now.toISOString(),
+  };
+  assertFitsOneAppend(policy, command, input.metadata);
+  const keySha256 = input.idempotency_key === undefined ? undefined : sha256(input.idempotency_key);
+  const result = await sendIdempotently(store, policy, command, keySha256, input.metadata);
+  return { message_id: result.message_id, status: statusOf(result.state), created: !result.duplicate };
 }
 
 /**

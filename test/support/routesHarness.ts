@@ -25,11 +25,14 @@ import {
 } from '../../src/domain/index.js';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/port.js';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.js';
+import { createProjectionRunner, openReadModels, type ProjectionRunner, type ReadModels as AllReadModels } from '../../src/projections/index.js';
 
 /**
  * The real API server in-process on port 0, on the embedded SQLite store in a temp dir,
- * with every resource route. Until the projections runner lands, auth looks keys up by
- * folding the project streams (tests only: it reads the whole project category per miss).
+ * with every resource route and the projections runner feeding the read models (auth and
+ * the lists read them). Each request first waits until the read models hold everything
+ * the log holds, so tests read their own writes. ProjectStreamLookup is a read-model-free
+ * auth lookup for tests that want one.
  */
 export class ProjectStreamLookup implements ApiKeyLookup {
   constructor(private readonly store: EventStore) {}
@@ -57,6 +60,8 @@ export interface RoutesHarness {
   readonly web: WebServer;
   readonly url: string;
   readonly store: EventStore;
+  readonly readModels: AllReadModels;
+  readonly runner: ProjectionRunner;
   readonly a: Tenant;
   readonly b: Tenant;
   /** Fixed clock the routes read; tests may move it. */
@@ -80,14 +85,22 @@ async function tenant(store: EventStore, name: string, now: Date): Promise<Tenan
   return { project_id: project.project_id, key: project.api_key.key, key_id: project.api_key.key_id, auth: { authorization: `Bearer ${project.api_key.key}` } };
 }
 
-export async function startRoutesHarness(options: { allowPrivateEndpoints?: boolean; readModels?: ReadModels } = {}): Promise<RoutesHarness> {
+export async function startRoutesHarness(options: { allowPrivateEndpoints?: boolean; withoutReadModels?: boolean } = {}): Promise<RoutesHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'ledgerhook-routes-'));
   const store = openSqliteEventStore({ file: join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
+  const readModels = openReadModels(join(dir, 'read-models.sqlite'));
+  const silent = createLogger({ level: 'silent' });
+  const runner = createProjectionRunner({ store, db: readModels.db, logger: silent });
+  runner.start();
+  const settle = async (): Promise<void> => {
+    const head = await store.headPosition();
+    if (head !== 'start' && !(await runner.waitForPosition(head, 10_000))) throw new Error('read models did not catch up');
+  };
   const openapi = new OpenApiRegistry();
-  const authenticate = createApiKeyAuthenticator({ lookup: new ProjectStreamLookup(store), failedAuth: { maxFailures: 100_000 } });
+  const authenticate = createApiKeyAuthenticator({ lookup: readModels.apiKeys, failedAuth: { maxFailures: 100_000 } });
   const state = { now: new Date('2026-01-15T10:00:00.000Z') };
   const app = createApp({
-    logger: createLogger({ level: 'silent' }),
+    logger: silent,
     authenticate,
     readiness: async () => ({ ready: true }),
     routes: createRoutes({
@@ -97,7 +110,7 @@ export async function startRoutesHarness(options: { allowPrivateEndpoints?: bool
       authenticator: authenticate,
       clock: () => state.now,
       ...(options.allowPrivateEndpoints === undefined ? {} : { allowPrivateEndpoints: options.allowPrivateEndpoints }),
-      ...(options.readModels === undefined ? {} : { readModels: options.readModels }),
+      ...(options.withoutReadModels === true ? {} : { readModels: readModels as ReadModels }),
     }),
     registry: new Registry(),
     openapi,
@@ -109,6 +122,8 @@ export async function startRoutesHarness(options: { allowPrivateEndpoints?: bool
     web,
     url: web.url,
     store,
+    readModels,
+    runner,
     a,
     b,
     get now() {
@@ -118,6 +133,7 @@ export async function startRoutesHarness(options: { allowPrivateEndpoints?: bool
       state.now = value;
     },
     async request(method, path, opts = {}) {
+      await settle();
       const who = opts.tenant === undefined ? a : opts.tenant;
       const headers: Record<string, string> = { ...(who === null ? {} : who.auth), ...opts.headers };
       let body: string | undefined = opts.raw;
@@ -141,6 +157,8 @@ export async function startRoutesHarness(options: { allowPrivateEndpoints?: bool
     },
     async close() {
       await stopWebServer(web, 100);
+      await runner.stop();
+      readModels.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

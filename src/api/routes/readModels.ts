@@ -1,9 +1,9 @@
+import type { ReadModels as ProjectionReadModels } from '../../projections/index.js';
+
 /**
- * The read-model queries the list routes use, as the API needs them. The projections
- * (src/projections) implement them; the routes depend only on this shape so they can be
- * wired when the read models exist. Until then (deps.readModels absent) those routes answer
- * 503 SERVICE_UNAVAILABLE rather than a wrong list.
+ * The read-model queries the list routes use (logs, DLQ list, metrics, replay-all, the
+ * endpoints list, API keys list, and resume's count of deferred messages). Lists are read
+ * from the projections, so they trail the log by the projection lag (milliseconds when
+ * live); single-resource reads and every decision load the aggregate from the log instead.
  */
-export interface ReadModels {
-  readonly placeholder?: never;
-}
+export type ReadModels = Pick<ProjectionReadModels, 'messages' | 'endpoints' | 'apiKeys' | 'metrics' | 'dueRetry'>;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { defineRoute, apiErrors, PAYLOAD_LIMIT_BYTES, respond, successEnvelope } from '../index.js';
 import type { ApiState } from '../state.js';
-import { sendMessage } from '../../commands/messages.js';
+import { sendWebhook } from '../../commands/messages.js';
 import { checkCustomHeaders } from '../schemas/customHeaders.js';
 import { messageRef, sendBody } from '../schemas/messages.js';
 import { clockOf, metadataOf, type RouteDeps } from './deps.js';
@@ -34,7 +34,7 @@ export function webhookRoutes(deps: RouteDeps): Router<ApiState> {
       if (Buffer.byteLength(payload, 'utf8') > PAYLOAD_LIMIT_BYTES) throw apiErrors.payloadTooLarge();
       const headers = body.headers ?? {};
       checkCustomHeaders(headers);
-      const result = await sendMessage(deps.store, deps.policy, {
+      const result = await sendWebhook(deps.store, deps.policy, {
         project_id: auth.project_id,
         endpoint_id: body.endpoint_id,
         payload,
