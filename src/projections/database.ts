@@ -23,11 +23,18 @@ export function openReadModelDatabase(file: string, busyTimeoutMs = 5000): Datab
   }
 }
 
-/** Creates a projection's live tables when missing (first start, or a new projection). */
+/**
+ * Creates a projection's live tables when missing (first start, or a new projection).
+ * A table that exists is left alone, indexes included: after a rebuild swap its indexes
+ * carry the side table's names, and recreating the canonical ones would double them.
+ */
 export function ensureTables(db: Database.Database, projections: readonly Projection[]): void {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
   db.transaction(() => {
     for (const projection of projections) {
-      for (const table of projection.tables) for (const ddl of table.create(table.name)) db.exec(ddl);
+      for (const table of projection.tables) {
+        if (exists.get(table.name) === undefined) for (const ddl of table.create(table.name)) db.exec(ddl);
+      }
     }
   })();
 }

@@ -1,0 +1,143 @@
+/**
+ * Rebuilding read models from position zero while the service keeps serving: the events
+ * are folded into NEW tables beside the live ones (`<table>__rb_<token>`), then, holding
+ * the read-model file's write lock (so the live runner cannot commit meanwhile), the last
+ * events are applied, each live table is dropped and its side table renamed into place,
+ * and the checkpoint is set to where the rebuild stopped: all in one transaction. The
+ * live runner then skips what the rebuild already applied (it compares with the stored
+ * checkpoint inside its own transaction). An error or an abort drops the side tables and
+ * leaves the live model untouched.
+ *
+ * Runs on its OWN connection: the final transaction spans awaits (reads from the store),
+ * which must not interleave with another user's statements on the same connection.
+ */
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { allStreamPrefixes } from '../domain/streams.js';
+import type { EventStore, RecordedEvent } from '../eventstore/port.js';
+import { applyBatch, bindWriters, decodeBatch, discardAll, type ProjectionLogger } from './batch.js';
+import { checkpointStore, openReadModelDatabase, type Checkpoint } from './database.js';
+import type { Projection } from './projection.js';
+
+export interface RebuildProgress {
+  readonly phase: 'building' | 'swapping' | 'done';
+  /** Events read from the log so far. */
+  readonly events: number;
+  readonly position: Checkpoint;
+  /** The log head when the rebuild started (for a percentage and an ETA). */
+  readonly head: Checkpoint;
+}
+
+export interface RebuildOptions {
+  readonly store: EventStore;
+  /** The read-model file; the rebuild opens its own connection to it. */
+  readonly file: string;
+  readonly projections: readonly Projection[];
+  readonly logger: ProjectionLogger;
+  /** Events per read and per side-table transaction; default 5000. */
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: RebuildProgress) => void;
+}
+
+export interface RebuildResult {
+  readonly events: number;
+  /** The checkpoint the rebuilt projections now have. */
+  readonly position: Checkpoint;
+  readonly seconds: number;
+}
+
+const SIDE = '__rb_';
+
+/** Drops side tables a crashed or interrupted rebuild left behind. */
+export function dropSideTables(db: Database.Database, projections: readonly Projection[]): void {
+  const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`).pluck();
+  for (const projection of projections) {
+    for (const table of projection.tables) {
+      for (const name of names.all(`${table.name.replaceAll('_', '\\_')}\\_\\_rb\\_%`) as string[]) db.exec(`DROP TABLE IF EXISTS "${name}"`);
+    }
+  }
+}
+
+export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult> {
+  const { store, projections, logger, signal } = options;
+  const pageSize = options.pageSize ?? 5000;
+  const startedAt = performance.now();
+  const db = openReadModelDatabase(options.file);
+  const token = randomBytes(4).toString('hex');
+  const side = (live: string): string => `${live}${SIDE}${token}`;
+  let inTransaction = false;
+  try {
+    dropSideTables(db, projections);
+    db.transaction(() => {
+      for (const p of projections) for (const table of p.tables) for (const ddl of table.create(side(table.name))) db.exec(ddl);
+    })();
+    const bound = bindWriters(db, projections, side);
+    const head = await store.headPosition();
+    let position: Checkpoint = 'start';
+    let events = 0;
+    const report = (phase: RebuildProgress['phase']) => options.onProgress?.({ phase, events, position, head });
+
+    const apply = (page: readonly RecordedEvent[]): void => {
+      const batch = decodeBatch(page, logger);
+      const from = position;
+      try {
+        db.transaction(() => applyBatch(bound, batch, () => from, () => undefined))();
+      } catch (error) {
+        discardAll(bound);
+        throw error;
+      }
+      position = page[page.length - 1]?.position ?? position;
+      events += page.length;
+    };
+    const readPage = (max: number) => store.readAll({ fromPosition: position, maxCount: max, prefixes: allStreamPrefixes });
+
+    // Build beside the live tables, without any lock on them.
+    for (;;) {
+      signal?.throwIfAborted();
+      const page = await readPage(pageSize);
+      if (page.length === 0) break;
+      apply(page);
+      report('building');
+      if (page.length < pageSize) break;
+      // Let the rest of the process run between pages (an embedded store's reads never yield).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    // Swap: catch up to the head under the write lock, then rename in the same transaction.
+    signal?.throwIfAborted();
+    report('swapping');
+    db.exec('BEGIN IMMEDIATE');
+    inTransaction = true;
+    const finalHead = await store.headPosition();
+    while (finalHead !== 'start' && (position === 'start' || position < finalHead)) {
+      const page = (await readPage(pageSize)).filter((event) => event.position <= finalHead);
+      if (page.length === 0) break;
+      apply(page);
+    }
+    const checkpoints = checkpointStore(db);
+    for (const p of projections) {
+      for (const table of p.tables) {
+        db.exec(`DROP TABLE IF EXISTS ${table.name}`);
+        db.exec(`ALTER TABLE ${side(table.name)} RENAME TO ${table.name}`);
+      }
+      checkpoints.set(p.name, position);
+    }
+    db.exec('COMMIT');
+    inTransaction = false;
+    report('done');
+    const seconds = (performance.now() - startedAt) / 1000;
+    logger.info({ projections: projections.map((p) => p.name), events, position: String(position), seconds }, 'projections rebuilt and swapped in');
+    return { events, position, seconds };
+  } catch (error) {
+    try {
+      if (inTransaction) db.exec('ROLLBACK');
+      dropSideTables(db, projections);
+    } catch (cleanupError) {
+      logger.error({ err: cleanupError }, 'could not drop the rebuild side tables; the next rebuild drops them');
+    }
+    throw error;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteEventStore, type SqliteEventStore } from '../../src/eventstore/sqlite/index.js';
+import { allProjections, projectionsNamed } from '../../src/projections/all.js';
+import { checkpointStore, openReadModelDatabase } from '../../src/projections/database.js';
+import { rebuildProjections, type RebuildProgress } from '../../src/projections/rebuild.js';
+import { createProjectionRunner, type ProjectionRunner } from '../../src/projections/runner.js';
+import type Database from 'better-sqlite3';
+import { dumpReadModels } from './support/dump.js';
+import * as e from './support/events.js';
+import { appendAll, silentLogger, tempDir } from './support/harness.js';
+
+let dir: string;
+let cleanup: () => void;
+let store: SqliteEventStore;
+let db: Database.Database;
+let runner: ProjectionRunner;
+const file = () => join(dir, 'read-models.sqlite');
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+  store = openSqliteEventStore({ file: join(dir, 'events.sqlite'), pollIntervalMs: 5 });
+  db = openReadModelDatabase(file());
+  runner = createProjectionRunner({ store, db, logger: silentLogger });
+  runner.start();
+});
+afterEach(async () => {
+  await runner.stop();
+  db.close();
+  await store.close();
+  cleanup();
+});
+
+const lifecycle = (i: number) => {
+  const id = `m${i}`;
+  return i % 2 === 0
+    ? [e.queued(id, i), e.started(id, 1, i + 1), e.succeeded(id, 1, i + 2)]
+    : [e.queued(id, i), e.started(id, 1, i + 1), e.failed(id, 1, i + 2), e.retryScheduled(id, 1, i + 2, 60)];
+};
+
+async function referenceDump(): Promise<Record<string, unknown[]>> {
+  const ref = openReadModelDatabase(join(dir, 'reference.sqlite'));
+  const r = createProjectionRunner({ store, db: ref, logger: silentLogger });
+  r.start();
+  expect(await r.waitForPosition((await store.headPosition()) as bigint, 10_000)).toBe(true);
+  await r.stop();
+  const dump = dumpReadModels(ref);
+  ref.close();
+  return dump;
+}
+
+const sideTables = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_\\_rb\\_%' ESCAPE '\\'").pluck().all();
+
+describe('rebuilding while events keep arriving', () => {
+  it('ends caught up with none missing, and the live runner keeps working after the swap', async () => {
+    await appendAll(store, [e.endpointCreated('ep_1', 0), ...Array.from({ length: 150 }, (_, i) => lifecycle(i)).flat()]);
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 150; writing; i++) await appendAll(store, lifecycle(i));
+    })();
+    const progress: RebuildProgress[] = [];
+    const during: Promise<bigint>[] = [];
+    const initial = 1 + 150 * 3.5;
+    const result = await rebuildProjections({
+      store, file: file(), projections: allProjections, logger: silentLogger, pageSize: 50,
+      onProgress: (p) => {
+        progress.push(p);
+        if (p.phase === 'building') during.push(appendAll(store, lifecycle(50_000 + p.events))); // arrives mid-rebuild
+      },
+    });
+    writing = false;
+    await writer;
+    await Promise.all(during);
+    expect(result.events).toBeGreaterThan(initial); // it saw events that arrived while it ran
+    expect(progress.at(-1)?.phase).toBe('done');
+    expect(checkpointStore(db).get('messages') as bigint).toBeGreaterThanOrEqual(result.position as bigint);
+
+    await appendAll(store, [e.endpointPaused('ep_1', 10_000), ...lifecycle(100_000)]);
+    const head = (await store.headPosition()) as bigint;
+    expect(await runner.waitForPosition(head, 10_000)).toBe(true);
+    expect(dumpReadModels(db)).toEqual(await referenceDump());
+    expect(sideTables()).toEqual([]);
+  });
+
+  it('rebuilds one projection; an interrupted rebuild leaves the live model untouched and no side tables', async () => {
+    await appendAll(store, [e.endpointCreated('ep_1', 0), ...Array.from({ length: 100 }, (_, i) => lifecycle(i)).flat()]);
+    expect(await runner.waitForPosition((await store.headPosition()) as bigint, 10_000)).toBe(true);
+    const before = dumpReadModels(db);
+    const controller = new AbortController();
+    const interrupted = rebuildProjections({
+      store, file: file(), projections: projectionsNamed(['messages']), logger: silentLogger, pageSize: 20, signal: controller.signal,
+      onProgress: (p) => {
+        if (p.events >= 100) controller.abort(new Error('Ctrl-C'));
+      },
+    });
+    await expect(interrupted).rejects.toThrow('Ctrl-C');
+    expect(dumpReadModels(db)).toEqual(before);
+    expect(sideTables()).toEqual([]);
+
+    db.prepare('DELETE FROM messages').run(); // a damaged model, repaired by the rebuild
+    await rebuildProjections({ store, file: file(), projections: projectionsNamed(['messages']), logger: silentLogger });
+    expect(dumpReadModels(db)).toEqual(before);
+  });
+});
