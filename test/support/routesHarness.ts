@@ -108,6 +108,7 @@ export async function startRoutesHarness(options: { allowPrivateEndpoints?: bool
       openapi,
       policy: defaultRetryPolicy,
       authenticator: authenticate,
+      awaitReadModels: (position, timeoutMs) => runner.waitForPosition(position, timeoutMs),
       clock: () => state.now,
       ...(options.allowPrivateEndpoints === undefined ? {} : { allowPrivateEndpoints: options.allowPrivateEndpoints }),
       ...(options.withoutReadModels === true ? {} : { readModels: readModels as ReadModels }),

@@ -22,6 +22,12 @@ export interface RouteDeps {
   readonly clock?: () => Date;
   /** Queries over the projections' read models; list routes answer 503 until they are given. */
   readonly readModels?: ReadModels;
+  /**
+   * Resolves once the read models hold the log up to `position` (the runner's
+   * waitForPosition). Deleting an API key waits on it, so auth refuses the key before the
+   * DELETE answers.
+   */
+  readonly awaitReadModels?: (position: bigint, timeoutMs: number) => Promise<boolean>;
 }
 
 /** Audit metadata for every event a route appends: the request and the API key acting. */
