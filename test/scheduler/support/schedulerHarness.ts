@@ -74,7 +74,7 @@ export function startNode(store: EventStore, clock: FakeClock, options: NodeOpti
   const readModels = openReadModels(join(dir, 'read-models.sqlite'));
   const runner = createProjectionRunner({ store, db: readModels.db, logger: silent });
   runner.start();
-  const deliverer = createDeliverer({ timeoutMs: options.timeoutMs ?? 2000, connectTimeoutMs: 1000, allowPrivate: true, ca: testCertificate().cert });
+  const deliverer = createDeliverer({ timeoutMs: options.timeoutMs ?? 5000, connectTimeoutMs: Math.min(5000, options.timeoutMs ?? 5000), allowPrivate: true, ca: testCertificate().cert });
   const logger = recordingLogger();
   const scheduler = createScheduler({
     store,
@@ -109,6 +109,26 @@ export function startNode(store: EventStore, clock: FakeClock, options: NodeOpti
 }
 
 export const memoryStore = (): EventStore => createMemoryEventStore();
+
+/**
+ * The same store, with each stream read answered after a random 0-4 ms: two schedulers then
+ * often read the same revision and race on the claim, as they would across processes.
+ */
+export function withReadJitter(store: EventStore): EventStore {
+  return {
+    ...store,
+    append: (...args) => store.append(...args),
+    readAll: (...args) => store.readAll(...args),
+    subscribeToAll: (...args) => store.subscribeToAll(...args),
+    headPosition: () => store.headPosition(),
+    close: () => store.close(),
+    readStream: async (...args) => {
+      const events = await store.readStream(...args);
+      await sleep(Math.floor(Math.random() * 5));
+      return events;
+    },
+  };
+}
 
 const meta = { actor: 'test' };
 
