@@ -5,6 +5,8 @@ import type { RouteDeps } from './deps.js';
 import { endpointRoutes } from './endpoints.js';
 import { messageEventRoutes } from './messageEvents.js';
 import { messageRoutes } from './messages.js';
+import { observabilityRoutes } from './observability.js';
+import { replayRoutes } from './replays.js';
 import { signingKeyRoutes } from './signingKeys.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -16,5 +18,15 @@ export type { ReadModels } from './readModels.js';
  * which must be the registry createApp serves.
  */
 export function createRoutes(deps: RouteDeps): Router<ApiState>[] {
-  return [webhookRoutes(deps), messageEventRoutes(deps), messageRoutes(deps), endpointRoutes(deps), signingKeyRoutes(deps), apiKeyRoutes(deps)];
+  return [
+    webhookRoutes(deps),
+    // Before messageRoutes: /v1/messages/replay-all is not a message id.
+    replayRoutes(deps),
+    messageEventRoutes(deps),
+    messageRoutes(deps),
+    observabilityRoutes(deps),
+    endpointRoutes(deps),
+    signingKeyRoutes(deps),
+    apiKeyRoutes(deps),
+  ];
 }
