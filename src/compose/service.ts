@@ -86,7 +86,15 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       if (!runner.isCaughtUp()) reasons.push('read models catching up');
       return reasons.length === 0 ? { ready: true } : { ready: false, reasons };
     };
-    const routes = createRoutes({ store, openapi, policy, authenticator, allowPrivateEndpoints: config.ALLOW_PRIVATE_ENDPOINTS });
+    const routes = createRoutes({
+      store,
+      openapi,
+      policy,
+      authenticator,
+      allowPrivateEndpoints: config.ALLOW_PRIVATE_ENDPOINTS,
+      readModels,
+      awaitReadModels: (position, timeoutMs) => runner.waitForPosition(position, timeoutMs),
+    });
     const app = createApp({ logger, authenticate: authenticator, readiness, routes, registry, openapi, requestDeadlineMs: config.STORE_TIMEOUT_MS });
     web = await startWebServer(app, { port: config.PORT, host: config.HOST });
     logger.info({ url: web.url, roles: [...roles], store: config.EVENTSTORE_CONNECTION_STRING === undefined ? 'sqlite' : 'eventstoredb' }, 'ledgerhook listening');
