@@ -16,7 +16,11 @@ export const isProjectionName = (name: string): name is ProjectionName => (proje
 export interface TableSpec {
   /** The live table's name; queries always use it. */
   readonly name: string;
-  /** DDL for the table under a physical name; index names derive from it so side tables never clash. */
+  /**
+   * DDL for the table under a physical name: the CREATE TABLE first, then its indexes (a
+   * rebuild creates those after the bulk load). Index names derive from the physical name
+   * so side tables never clash with live ones.
+   */
   readonly create: (table: string) => readonly string[];
 }
 

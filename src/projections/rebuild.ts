@@ -34,7 +34,7 @@ export interface RebuildOptions {
   readonly file: string;
   readonly projections: readonly Projection[];
   readonly logger: ProjectionLogger;
-  /** Events per read and per side-table transaction; default 5000. */
+  /** Events per read and per side-table transaction; default 20000 (bigger pages write each row fewer times). */
   readonly pageSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RebuildProgress) => void;
@@ -61,16 +61,19 @@ export function dropSideTables(db: Database.Database, projections: readonly Proj
 
 export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult> {
   const { store, projections, logger, signal } = options;
-  const pageSize = options.pageSize ?? 5000;
+  const pageSize = options.pageSize ?? 20_000;
   const startedAt = performance.now();
   const db = openReadModelDatabase(options.file);
+  db.pragma('cache_size = -262144'); // 256 MiB: the rows a page touches stay in memory
   const token = randomBytes(4).toString('hex');
   const side = (live: string): string => `${live}${SIDE}${token}`;
   let inTransaction = false;
   try {
     dropSideTables(db, projections);
+    // Tables now, indexes after the bulk load: building an index once beats maintaining it per row.
+    const ddl = projections.flatMap((p) => p.tables.map((table) => table.create(side(table.name))));
     db.transaction(() => {
-      for (const p of projections) for (const table of p.tables) for (const ddl of table.create(side(table.name))) db.exec(ddl);
+      for (const [createTable] of ddl) if (createTable !== undefined) db.exec(createTable);
     })();
     const bound = bindWriters(db, projections, side);
     const head = await store.headPosition();
@@ -103,6 +106,10 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
       // Let the rest of the process run between pages (an embedded store's reads never yield).
       await new Promise((resolve) => setImmediate(resolve));
     }
+
+    db.transaction(() => {
+      for (const [, ...indexes] of ddl) for (const index of indexes) db.exec(index);
+    })();
 
     // Swap: catch up to the head under the write lock, then rename in the same transaction.
     signal?.throwIfAborted();
