@@ -42,7 +42,7 @@ export interface SchedulerOptions {
   readonly shutdownGraceMs: number;
   /** How long a cached endpoint is used before its stream revision is checked again. Default 1000. */
   readonly endpointTtlMs?: number;
-  /** Rows read per pass, on top of those already in flight. Default 2 × the global limit. */
+  /** Most rows read per pass beyond those in flight. Default 2 × the global limit. */
   readonly batchSize?: number;
   readonly newId?: () => string;
 }
@@ -155,10 +155,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   /** One pass over the due rows: synchronous, it only starts attempts. */
   function pass(): void {
     if (!running || stopping || storeBackoff.waiting()) return;
+    // Every slot taken: the next release wakes the loop. Reading rows now would only skip them.
+    const free = options.concurrency.global - slots.inFlight();
+    if (free <= 0) {
+      starved = true;
+      return;
+    }
     starved = false;
+    // In-flight and just-finished rows may still be listed until the projection catches up, so
+    // read past them; a few spare rows cover held endpoints.
+    const limit = Math.min(batchSize, free * 2 + 16) + flights.size + Math.min(settling.size, 10_000);
     let rows: DueMessage[];
     try {
-      rows = options.readModels.dueRetry.due(clock().getTime(), batchSize + flights.size + Math.min(settling.size, 10_000));
+      rows = options.readModels.dueRetry.due(clock().getTime(), limit);
     } catch (error) {
       logger.error({ err: error }, 'reading the due-retry read model failed; trying again at the next poll');
       return;
