@@ -1,0 +1,76 @@
+/**
+ * Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self
+ * time, with their file, so a profile reads in a terminal.
+ *
+ *   npx tsx bench/support/cpuProfile.ts <file.cpuprofile> [top=25]
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly children?: readonly number[];
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+export interface SelfTime {
+  readonly name: string;
+  readonly where: string;
+  readonly ms: number;
+  readonly share: number;
+}
+
+export function topSelfTime(file: string, top = 25): { total: number; rows: SelfTime[] } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<string, { name: string; where: string; us: number }>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const delta = profile.timeDeltas[i] ?? 0;
+    if (node === undefined) return;
+    total += delta;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url === '' ? '' : `${shorten(url)}:${lineNumber + 1}`;
+    const name = functionName === '' ? '(anonymous)' : functionName;
+    const key = `${name} ${where}`;
+    const entry = selfUs.get(key) ?? { name, where, us: 0 };
+    entry.us += delta;
+    selfUs.set(key, entry);
+  });
+  const rows = [...selfUs.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, share: total === 0 ? 0 : e.us / total }));
+  return { total: total / 1000, rows };
+}
+
+const shorten = (url: string): string => {
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  const at = path.lastIndexOf('node_modules/');
+  if (at >= 0) return path.slice(at + 'node_modules/'.length);
+  const src = path.indexOf('/src/');
+  if (src >= 0) return path.slice(src + 1);
+  const bench = path.indexOf('/bench/');
+  return bench >= 0 ? path.slice(bench + 1) : path;
+};
+
+export function formatTop(file: string, top = 25): string {
+  const { total, rows } = topSelfTime(file, top);
+  const lines = rows.map((r) => `${(r.share * 100).toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}  ${r.where}`);
+  return [`self time, top ${top} of ${total.toFixed(0)} ms sampled:`, ...lines].join('\n');
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const file = process.argv[2];
+  if (file === undefined) {
+    console.error('usage: tsx bench/support/cpuProfile.ts <file.cpuprofile> [top]');
+    process.exit(2);
+  }
+  console.log(formatTop(file, Number(process.argv[3] ?? 25)));
+}
