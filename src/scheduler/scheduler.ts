@@ -57,6 +57,9 @@ export interface Scheduler {
   inFlight(): number;
 }
 
+/** The widest window one pass reads when the head of the queue is all skipped rows. */
+const MAX_WINDOW = 20_000;
+
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const clock = options.clock ?? (() => new Date());
   const { logger, pollMs } = options;
@@ -95,6 +98,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let stopping = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let holdTimer: NodeJS.Timeout | undefined;
+  let holdTimerAt = 0;
   let passQueued = false;
   let starved = false;
   let unsubscribeDue: (() => void) | undefined;
@@ -128,8 +132,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   function armHoldTimer(untilMs: number): void {
     const delay = Math.max(1, untilMs - clock().getTime());
     if (delay >= pollMs) return;
+    const at = Date.now() + delay;
+    if (holdTimer !== undefined && holdTimerAt <= at) return; // an earlier wake-up is already set
     clearTimeout(holdTimer);
-    holdTimer = setTimeout(wake, delay);
+    holdTimerAt = at;
+    holdTimer = setTimeout(() => {
+      holdTimer = undefined;
+      wake();
+    }, delay);
     holdTimer.unref();
   }
 
@@ -152,7 +162,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return false;
   }
 
-  /** One pass over the due rows: synchronous, it only starts attempts. */
+  /**
+   * One pass over the due rows: synchronous, it only starts attempts. Rows come earliest first;
+   * when a window is all skipped rows (an endpoint at its own limit or held, with a long backlog
+   * at the head of the queue) the pass reads a larger window, so one slow endpoint cannot keep
+   * the others' messages out of reach.
+   */
   function pass(): void {
     if (!running || stopping || storeBackoff.waiting()) return;
     // Every slot taken: the next release wakes the loop. Reading rows now would only skip them.
@@ -162,27 +177,33 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return;
     }
     starved = false;
-    // In-flight and just-finished rows may still be listed until the projection catches up, so
-    // read past them; a few spare rows cover held endpoints.
-    const limit = Math.min(batchSize, free * 2 + 16) + flights.size + Math.min(settling.size, 10_000);
-    let rows: DueMessage[];
-    try {
-      rows = options.readModels.dueRetry.due(clock().getTime(), limit);
-    } catch (error) {
-      logger.error({ err: error }, 'reading the due-retry read model failed; trying again at the next poll');
-      return;
-    }
     const nowMs = clock().getTime();
     const position = projected();
-    for (const row of rows) {
-      if (flights.has(row.message_id) || held(row, nowMs, position)) continue;
-      const slot = slots.tryAcquire(row.endpoint_id);
-      if (!slot.ok) {
-        starved = true;
-        if (slot.limit === 'global') break;
-        continue;
+    // In-flight and just-finished rows may still be listed until the projection catches up, so
+    // read past them; a few spare rows cover held endpoints.
+    let limit = Math.min(batchSize, free * 2 + 16) + flights.size + Math.min(settling.size, 10_000);
+    for (;;) {
+      let rows: DueMessage[];
+      try {
+        rows = options.readModels.dueRetry.due(nowMs, limit);
+      } catch (error) {
+        logger.error({ err: error }, 'reading the due-retry read model failed; trying again at the next poll');
+        return;
       }
-      launch(row);
+      let globalFull = false;
+      for (const row of rows) {
+        if (flights.has(row.message_id) || held(row, nowMs, position)) continue;
+        const slot = slots.tryAcquire(row.endpoint_id);
+        if (!slot.ok) {
+          starved = true;
+          globalFull = slot.limit === 'global';
+          if (globalFull) break;
+          continue;
+        }
+        launch(row);
+      }
+      if (globalFull || rows.length < limit || limit >= MAX_WINDOW) break;
+      limit = Math.min(MAX_WINDOW, limit * 4);
     }
     // Rows that ended (delivered, failed for good) are never seen again: forget their entries.
     if (settling.size > 1000) for (const [id, at] of settling) if (at <= position) settling.delete(id);
@@ -267,6 +288,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       stopping = true;
       clearTimeout(pollTimer);
       clearTimeout(holdTimer);
+      holdTimer = undefined;
       unsubscribeDue?.();
       unsubscribeRelease?.();
       const all = () => Promise.all([...flights.values()].map((f) => f.done));

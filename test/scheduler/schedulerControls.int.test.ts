@@ -141,3 +141,25 @@ describe('a rate-limited endpoint', () => {
     expect(receiver.requests).toHaveLength(5);
   });
 });
+
+describe('a slow endpoint with a long backlog', () => {
+  it('keeps to its own concurrency limit and does not hold up another endpoint queued behind it', async () => {
+    // Scripted by path, so replies left over at the end answer any later test at once.
+    const slowReply = (request: { path: string }): { status: number; delayMs?: number } => (request.path === '/slow' ? { status: 200, delayMs: 400 } : { status: 200 });
+    const slow = await createEndpoint(store, clock, { url: receiver.url('/slow') });
+    const fast = await createEndpoint(store, clock, { url: receiver.url('/fast') });
+    const backlog: string[] = [];
+    for (let i = 0; i < 120; i++) backlog.push(await send(store, clock, slow));
+    clock.advance(1000);
+    const behind = await send(store, clock, fast);
+    receiver.reply(...backlog.map(() => slowReply));
+    const n = node({ concurrency: { global: 6, perEndpoint: 2 }, shutdownGraceMs: 0 });
+
+    const events = await untilLast(store, behind, 'DeliveryAttemptSucceeded');
+    expect(attemptsOf(events)).toEqual([1]);
+    // The slow endpoint never had more than its 2 slots, and most of its backlog is still waiting.
+    const slowPaths = receiver.requests.filter((r) => r.path === '/slow');
+    expect(slowPaths.length).toBeLessThan(20);
+    expect(n.scheduler.inFlight()).toBeLessThanOrEqual(2);
+  });
+});
