@@ -31,7 +31,7 @@ const SECONDS = short ? 3 : 10;
 const WARMUP_SECONDS = 1;
 const CONNECTIONS = 50;
 /** Distinct pending_retry messages: enough that no run of (c) ever repeats one. */
-const MESSAGES = Number(args.find((a) => a.startsWith('--messages='))?.slice('--messages='.length) ?? (short ? 50_000 : 150_000));
+const MESSAGES = Number(args.find((a) => a.startsWith('--messages='))?.slice('--messages='.length) ?? (short ? 20_000 : 60_000));
 const NAIVE_STREAMS = short ? 20_000 : 60_000;
 const API_KEY = 'hb_live_benchBenchBenchBenchBenchBench01';
 const PROJECT_ID = 'proj_default';

@@ -60,6 +60,48 @@ const shorten = (url: string): string => {
   return bench >= 0 ? path.slice(bench + 1) : path;
 };
 
+/**
+ * Inclusive ("total") time of our own functions (src/ and bench/): each sample counts once
+ * for every distinct function on its stack, so a caller shows what its callees cost.
+ */
+export function topInclusive(file: string, top = 25, keep: (where: string) => boolean = (w) => w.startsWith('src/')): { total: number; rows: SelfTime[] } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const totals = new Map<string, { name: string; where: string; us: number }>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    total += delta;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at);
+      if (node === undefined) break;
+      const where = node.callFrame.url === '' ? '' : shorten(node.callFrame.url);
+      if (!keep(where)) continue;
+      const name = node.callFrame.functionName === '' ? '(anonymous)' : node.callFrame.functionName;
+      const key = `${name} ${where}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entry = totals.get(key) ?? { name, where, us: 0 };
+      entry.us += delta;
+      totals.set(key, entry);
+    }
+  });
+  const rows = [...totals.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, share: total === 0 ? 0 : e.us / total }));
+  return { total: total / 1000, rows };
+}
+
+export function formatInclusive(file: string, top = 25): string {
+  const { total, rows } = topInclusive(file, top);
+  const lines = rows.map((r) => `${(r.share * 100).toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}  ${r.where}`);
+  return [`inclusive time of src/ functions, top ${top} of ${total.toFixed(0)} ms sampled:`, ...lines].join('\n');
+}
+
 export function formatTop(file: string, top = 25): string {
   const { total, rows } = topSelfTime(file, top);
   const lines = rows.map((r) => `${(r.share * 100).toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}  ${r.where}`);
@@ -73,4 +115,5 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     process.exit(2);
   }
   console.log(formatTop(file, Number(process.argv[3] ?? 25)));
+  console.log(formatInclusive(file, Number(process.argv[3] ?? 25)));
 }
