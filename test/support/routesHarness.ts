@@ -85,11 +85,14 @@ async function tenant(store: EventStore, name: string, now: Date): Promise<Tenan
   return { project_id: project.project_id, key: project.api_key.key, key_id: project.api_key.key_id, auth: { authorization: `Bearer ${project.api_key.key}` } };
 }
 
-export async function startRoutesHarness(options: { allowPrivateEndpoints?: boolean; withoutReadModels?: boolean } = {}): Promise<RoutesHarness> {
+export async function startRoutesHarness(
+  options: { allowPrivateEndpoints?: boolean; withoutReadModels?: boolean; logTo?: NodeJS.WritableStream } = {},
+): Promise<RoutesHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'ledgerhook-routes-'));
   const store = openSqliteEventStore({ file: join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
   const readModels = openReadModels(join(dir, 'read-models.sqlite'));
   const silent = createLogger({ level: 'silent' });
+  const logger = options.logTo === undefined ? silent : createLogger({ level: 'debug', destination: options.logTo });
   const runner = createProjectionRunner({ store, db: readModels.db, logger: silent });
   runner.start();
   const settle = async (): Promise<void> => {
@@ -100,7 +103,7 @@ export async function startRoutesHarness(options: { allowPrivateEndpoints?: bool
   const authenticate = createApiKeyAuthenticator({ lookup: readModels.apiKeys, failedAuth: { maxFailures: 100_000 } });
   const state = { now: new Date('2026-01-15T10:00:00.000Z') };
   const app = createApp({
-    logger: silent,
+    logger,
     authenticate,
     readiness: async () => ({ ready: true }),
     routes: createRoutes({
