@@ -4,6 +4,7 @@
  *
  *   npm run bench:rebuild            # seeds 1,000,000 events
  *   npm run bench:rebuild -- --short # seeds 100,000 events
+ *   npm run bench:rebuild -- --page-size 5000 # rebuild (and adapter scan) page size
  *
  * Seeding writes realistic message lifecycles straight into the adapter's `events` table
  * (same schema, opened through the adapter's openDatabase) in big transactions: about a
@@ -23,6 +24,8 @@ import { rebuildProjections } from '../src/projections/rebuild.js';
 
 const short = process.argv.includes('--short');
 const TARGET_EVENTS = short ? 100_000 : 1_000_000;
+const pageArg = process.argv.indexOf('--page-size');
+const PAGE_SIZE = pageArg > 0 ? Number(process.argv[pageArg + 1]) : undefined;
 const IN_FLIGHT = 1000;
 const ENDPOINTS = 50;
 const dir = mkdtempSync(join(tmpdir(), 'ledgerhook-bench-rebuild-'));
@@ -56,6 +59,7 @@ function* lifecycle(id: string, endpoint: string, kind: number, clock: () => num
 
 function seed(): number {
   const db = openDatabase({ file: storeFile, synchronous: 'NORMAL' });
+  db.pragma('cache_size = -262144'); // the random event ids' UNIQUE index would otherwise thrash the page cache
   const insert = db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
   let now = T0;
   let written = 0;
@@ -124,7 +128,7 @@ async function adapterScan(): Promise<number> {
     let rows = 0;
     let from: bigint | 'start' = 'start';
     for (;;) {
-      const page = await store.readAll({ fromPosition: from, maxCount: 20_000 });
+      const page = await store.readAll({ fromPosition: from, maxCount: PAGE_SIZE ?? 20_000 });
       if (page.length === 0) break;
       rows += page.length;
       from = page[page.length - 1]!.position;
@@ -138,7 +142,7 @@ async function adapterScan(): Promise<number> {
 async function rebuild(round: number): Promise<{ events: number; rate: number }> {
   const store = openSqliteEventStore({ file: storeFile, synchronous: 'NORMAL' });
   try {
-    const result = await rebuildProjections({ store, file: join(dir, `read-models-${round}.sqlite`), projections: allProjections, logger: pino({ level: 'warn' }) });
+    const result = await rebuildProjections({ store, file: join(dir, `read-models-${round}.sqlite`), projections: allProjections, logger: pino({ level: 'warn' }), ...(PAGE_SIZE ? { pageSize: PAGE_SIZE } : {}) });
     return { events: result.events, rate: result.events / result.seconds };
   } finally {
     await store.close();
