@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import {
@@ -15,6 +16,8 @@ import { ConfigError, type Config } from '../config.js';
 import { parseRetryPolicy, type RetryPolicy } from '../domain/index.js';
 import type { EventStore } from '../eventstore/port.js';
 import { createProjectionRunner, openReadModels, type ProjectionRunner, type ReadModels } from '../projections/index.js';
+import { createDeliverer } from '../scheduler/deliver.js';
+import { createScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { openEventStore, readModelFile } from './openStore.js';
 
 /**
@@ -29,6 +32,8 @@ export interface RunningService {
   readonly runner: ProjectionRunner;
   /** Set when the api role runs. */
   readonly web?: WebServer;
+  /** Set when the scheduler role runs. */
+  readonly scheduler?: Scheduler;
   /** Stops claiming and serving, waits for in-flight work within SHUTDOWN_GRACE_MS. */
   stop(): Promise<void>;
 }
@@ -100,15 +105,44 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     logger.info({ url: web.url, roles: [...roles], store: config.EVENTSTORE_CONNECTION_STRING === undefined ? 'sqlite' : 'eventstoredb' }, 'ledgerhook listening');
   }
 
+  let scheduler: Scheduler | undefined;
+  let closeDeliverer = (): void => {};
+  if (roles.has('scheduler')) {
+    const deliverer = createDeliverer({
+      timeoutMs: config.DELIVERY_TIMEOUT_MS,
+      connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
+      allowPrivate: config.ALLOW_PRIVATE_ENDPOINTS,
+    });
+    closeDeliverer = () => deliverer.close();
+    const instanceId = `${hostname()}-${process.pid}`;
+    scheduler = createScheduler({
+      store,
+      readModels,
+      runner,
+      deliverer,
+      policy,
+      logger: logger.child({ component: 'scheduler' }),
+      instanceId,
+      pollMs: config.SCHEDULER_POLL_MS,
+      leaseMs: config.LEASE_MS,
+      concurrency: { global: config.DELIVERY_CONCURRENCY, perEndpoint: config.ENDPOINT_CONCURRENCY },
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    });
+    scheduler.start();
+    logger.info({ instanceId, pollMs: config.SCHEDULER_POLL_MS, allowPrivateEndpoints: config.ALLOW_PRIVATE_ENDPOINTS }, 'scheduler started');
+  }
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (web) await stopWebServer(web, config.SHUTDOWN_GRACE_MS);
+      // Stop taking requests and claims first; then the runner and the store they use.
+      await Promise.all([web ? stopWebServer(web, config.SHUTDOWN_GRACE_MS) : undefined, scheduler?.stop()]);
+      closeDeliverer();
       await runner.stop();
       readModels.close();
       await store.close();
     })());
-  return { store, readModels, runner, ...(web === undefined ? {} : { web }), stop };
+  return { store, readModels, runner, ...(web === undefined ? {} : { web }), ...(scheduler === undefined ? {} : { scheduler }), stop };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
