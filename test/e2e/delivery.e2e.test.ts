@@ -81,7 +81,7 @@ describe('send -> failed attempt -> retry-now -> delivered, as a user runs it', 
     const waiting = await waitForStatus(messageId, 'pending_retry');
     expect(waiting.attempt_count).toBe(1);
     expect(waiting.response_status).toBe(503);
-    expect(Date.parse(waiting.next_attempt_at) - Date.now()).toBeGreaterThan(3000 * 1000);
+    expect(Date.parse(waiting.next_attempt_at ?? "") - Date.now()).toBeGreaterThan(3000 * 1000);
 
     const expedited = await api('POST', `/v1/messages/${messageId}/retry-now`);
     expect(expedited.status).toBe(200);
