@@ -25,12 +25,29 @@ export function endpointRoutes(deps: RouteDeps): Router<ApiState> {
   // in the same project (this process; see docs/api.md on DUPLICATE_URL).
   const urlLock = new KeyedLock();
 
+  /**
+   * The project's live endpoint URLs. From the endpoints read model once it has caught up with
+   * the log (the lock above means nothing of ours is in flight), else folded from the log.
+   */
+  async function projectUrls(projectId: string): Promise<{ id: string; url: string }[]> {
+    const head = await store.headPosition();
+    const caughtUp = deps.readModels !== undefined && deps.awaitReadModels !== undefined && (head === 'start' || (await deps.awaitReadModels(head, 2000)));
+    if (deps.readModels === undefined || !caughtUp) return (await scanProjectEndpoints(store, projectId)).map((e) => ({ id: e.view.id, url: e.view.url }));
+    const urls: { id: string; url: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = deps.readModels.endpoints.listEndpoints(projectId, 100, cursor);
+      urls.push(...page.items.map((e) => ({ id: e.id, url: e.url })));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+    return urls;
+  }
+
   /** Throws DUPLICATE_URL when another live endpoint of the project has the same normalised URL. */
   async function assertUniqueUrl(projectId: string, normalised: string, except?: string): Promise<void> {
-    const endpoints = await scanProjectEndpoints(store, projectId);
-    for (const endpoint of endpoints) {
-      if (endpoint.view.id === except) continue;
-      const theirs = await checkEndpointUrl(endpoint.view.url, true).catch(() => endpoint.view.url);
+    for (const endpoint of await projectUrls(projectId)) {
+      if (endpoint.id === except) continue;
+      const theirs = await checkEndpointUrl(endpoint.url, true).catch(() => endpoint.url);
       if (theirs === normalised) throw duplicateUrl();
     }
   }

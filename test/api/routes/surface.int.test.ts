@@ -87,6 +87,11 @@ describe('without read models', () => {
       const endpoint = await seedEndpoint(bare, bare.a);
       expect((await bare.request('GET', `/v1/endpoints/${endpoint}`)).status).toBe(200);
       expect((await bare.request('POST', '/v1/webhooks/send', { body: { endpoint_id: endpoint, payload: {} } })).status).toBe(202);
+      // DUPLICATE_URL falls back to folding the project's endpoints from the log.
+      const url = 'https://dup.example.com/hook';
+      expect((await bare.request('POST', '/v1/endpoints', { body: { url } })).status).toBe(201);
+      expect((await bare.request('POST', '/v1/endpoints', { body: { url } })).body.error?.code).toBe('DUPLICATE_URL');
+      expect((await bare.request('POST', '/v1/endpoints', { body: { url }, tenant: bare.b })).status).toBe(201);
       const resumed = await bare.request('POST', `/v1/endpoints/${endpoint}/resume`);
       expect(resumed.body.data).toStrictEqual({ id: endpoint, paused: false, messages_requeued: 0 });
     } finally {
