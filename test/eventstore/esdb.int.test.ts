@@ -130,6 +130,27 @@ if (external) {
       });
     }
 
+    for (const batchAppend of [false, true]) {
+      it(`an append refused by a follower (leader change) is sent again to the leader it names (${batchAppend ? 'BatchAppend' : 'Append'})`, async () => {
+        const server = await startEsdbTestServer({ batchAppend });
+        const store = createEsdbEventStore({ connectionString: server.connectionString, ...fast });
+        try {
+          await store.append('leader-1', [event(0)]);
+          server.refuseAppendsAsFollower(1);
+          const result = await store.append('leader-1', [event(1)]);
+          expect(result.nextExpectedRevision).toBe(1n);
+          server.refuseAppendsAsFollower(10);
+          const error = await store.append('leader-1', [event(2)]).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(StoreUnavailableError);
+          expect(((error as StoreUnavailableError).cause as { type?: string }).type).toBe('not-leader');
+          expect((await store.readStream('leader-1')).map((e) => e.revision)).toEqual([0n, 1n]);
+        } finally {
+          await store.close();
+          await server.stop();
+        }
+      });
+    }
+
     it('a subscription opened while the server is down reports drops and delivers once it is back', async () => {
       const server = await startEsdbTestServer();
       const store = createEsdbEventStore({ connectionString: server.connectionString, ...fast });
@@ -149,6 +170,33 @@ if (external) {
         await retry(() => store.append('late-1', [event(1)]));
         await until('the event', () => received.length === 1);
         expect(received[0]?.stream).toBe('late-1');
+      } finally {
+        await subscription.stop();
+        await store.close();
+        await server.stop();
+      }
+    });
+  });
+
+  describe('EventStoreDB adapter: flow control', () => {
+    it('reports caught up only after every event before it, even when a slow handler makes it hold back', async () => {
+      const server = await startEsdbTestServer({ batchAppend: true });
+      const store = createEsdbEventStore({ connectionString: server.connectionString, subscriptionBatchSize: 50, ...fast });
+      const prefix = `slow${randomUUID().slice(0, 8)}-`;
+      for (let i = 0; i < 5; i += 1) await store.append(`${prefix}${i}`, Array.from({ length: 600 }, (_, n) => event(n)));
+      let received = 0;
+      const receivedAtCaughtUp: number[] = [];
+      const subscription = store.subscribeToAll({
+        prefixes: [prefix],
+        onEvents: async (batch) => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          received += batch.length;
+        },
+        onCaughtUp: () => receivedAtCaughtUp.push(received),
+      });
+      try {
+        await until('caught up', () => receivedAtCaughtUp.length > 0, 20_000);
+        expect(receivedAtCaughtUp).toEqual([3000]);
       } finally {
         await subscription.stop();
         await store.close();

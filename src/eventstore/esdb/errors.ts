@@ -51,3 +51,22 @@ export function toPortError(error: unknown, context: { stream?: string; expected
   }
   return error;
 }
+
+/**
+ * True when the failed call certainly never reached a leader that could have written:
+ * the channel had no connection (gRPC picks fail with "No connection established",
+ * also the capability probe before an append), or a follower refused it. Such a call
+ * is safe to send again whatever its expected revision.
+ */
+export function neverReachedLeader(error: unknown): boolean {
+  if (error instanceof NotLeaderError) return true;
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    const { details, message } = current as { details?: unknown; message?: unknown };
+    if ([details, message].some((text) => typeof text === 'string' && text.includes('No connection established'))) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -59,11 +59,24 @@ export function startEsdbSubscription(client: EventStoreDBClient, options: Subsc
       push({ kind: 'ended', error });
     };
     const subscription = open();
+    // 'caughtUp' is emitted as soon as the client reads the message, while events before
+    // it may still sit in the stream's buffer: hold the marker until they have come out.
+    let eventsOut = 0;
+    const caughtUpAt: number[] = [];
     subscription.on('data', (resolved: AllStreamResolvedEvent) => {
       push({ kind: 'event', resolved });
+      eventsOut += 1;
+      while (caughtUpAt[0] !== undefined && caughtUpAt[0] <= eventsOut) {
+        caughtUpAt.shift();
+        push({ kind: 'caught_up' });
+      }
       if (queue.length >= HIGH_WATER) subscription.pause();
     });
-    subscription.on('caughtUp', () => push({ kind: 'caught_up' }));
+    subscription.on('caughtUp', () => {
+      const at = eventsOut + subscription.readableLength;
+      if (at === eventsOut && caughtUpAt.length === 0) push({ kind: 'caught_up' });
+      else caughtUpAt.push(at);
+    });
     subscription.on('confirmation', confirmed);
     subscription.on('error', (error: Error) => end(error));
     subscription.on('end', () => end(new Error('EventStoreDB ended the subscription')));

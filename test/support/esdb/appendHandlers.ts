@@ -42,7 +42,10 @@ function payloadSize(events: readonly ProposedEvent[]): number {
   return events.reduce((sum, e) => sum + e.data.length + e.customMetadata.length, 0);
 }
 
-export function createAppendHandler(log: MemoryLog, track: (call: grpc.ServerReadableStream<AppendReq, AppendResp>) => () => void): grpc.handleClientStreamingCall<AppendReq, AppendResp> {
+/** Answers an append with an error instead of writing (e.g. "not the leader"), when set. */
+export type Refusal = () => Partial<grpc.StatusObject> | undefined;
+
+export function createAppendHandler(log: MemoryLog, track: (call: grpc.ServerReadableStream<AppendReq, AppendResp>) => () => void, refusal: Refusal): grpc.handleClientStreamingCall<AppendReq, AppendResp> {
   return (call, callback) => {
     const untrack = track(call);
     let stream = '';
@@ -69,6 +72,8 @@ export function createAppendHandler(log: MemoryLog, track: (call: grpc.ServerRea
     call.on('error', () => untrack());
     call.on('end', () => {
       untrack();
+      const refused = refusal();
+      if (refused) return callback(refused);
       if (failure) return callback(failure);
       if (payloadSize(events) > MAX_APPEND_SIZE) {
         return callback(serverError(grpc.status.INVALID_ARGUMENT, 'Maximum Append Size Exceeded', 'maximum-append-size-exceeded', { 'maximum-append-size': String(MAX_APPEND_SIZE) }));
@@ -117,7 +122,7 @@ interface PendingBatch {
   failure?: { code: number; message: string; details?: InstanceType<typeof anyPb.Any> };
 }
 
-export function createBatchAppendHandler(log: MemoryLog, track: (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => () => void): grpc.handleBidiStreamingCall<BatchAppendReq, BatchAppendResp> {
+export function createBatchAppendHandler(log: MemoryLog, track: (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => () => void, refusal: Refusal): grpc.handleBidiStreamingCall<BatchAppendReq, BatchAppendResp> {
   return (call) => {
     const untrack = track(call);
     const pending = new Map<string, PendingBatch>();
@@ -143,6 +148,12 @@ export function createBatchAppendHandler(log: MemoryLog, track: (call: grpc.Serv
       }
       if (!request.getIsFinal()) return;
       pending.delete(correlation);
+      const refused = refusal();
+      if (refused) {
+        // Like the real server: the whole long-lived call ends with the error in its trailers.
+        call.emit('error', refused);
+        return;
+      }
       if (!call.cancelled) call.write(batchResponse(request, batch, log));
     });
     call.on('end', () => {

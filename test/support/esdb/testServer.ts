@@ -4,8 +4,12 @@
  * log, speaking the protocol subset in /work/shared/eventstoredb-notes.md well enough
  * that the real @eventstore/db-client works against it unchanged.
  *
- * `stop()` cuts every open call (live subscriptions see an error, as on a node crash);
- * `restart()` binds the same port again with the same log.
+ * `stop()` shuts the node down: open calls are cancelled (the client sees
+ * CancelledError, as on a graceful shutdown); `stop('crash')` instead drops the TCP
+ * connections first (the client sees UnavailableError, as on a crash or a network
+ * cut). Either way the port then refuses connections until `start()`/`restart()`
+ * listen on the same port again, with the same log. Clients connect through a small
+ * TCP relay on that port (tcpProxy.ts), which is what makes the crash possible.
  */
 import type { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
@@ -15,6 +19,9 @@ import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import { createAppendHandler, createBatchAppendHandler } from './appendHandlers.js';
 import { MemoryLog } from './memoryLog.js';
 import { createReadHandler } from './readHandler.js';
+import { startTcpProxy } from './tcpProxy.js';
+import { serverError } from './wire.js';
+import type { TcpProxy } from './tcpProxy.js';
 
 export interface EsdbTestServerOptions {
   /**
@@ -35,12 +42,20 @@ export interface EsdbTestServer {
   readonly log: MemoryLog;
   /** How many calls of each append method arrived (to check which path the client took). */
   readonly calls: { append: number; batchAppend: number };
-  /** Cuts all open calls and stops listening; the log is kept. */
-  stop(): Promise<void>;
+  /**
+   * The next `count` appends are refused as a follower refuses them: `not-leader`, naming
+   * this node as the leader, so the client reconnects here (a leader change, in small).
+   */
+  refuseAppendsAsFollower(count: number): void;
+  /** Ends all open calls and stops listening; the log is kept. */
+  stop(how?: StopMode): Promise<void>;
   /** Listens again on the same port, with the same log. */
   start(): Promise<void>;
-  restart(): Promise<void>;
+  restart(how?: StopMode): Promise<void>;
 }
+
+/** 'shutdown': calls are cancelled by the server; 'crash': connections just vanish. */
+export type StopMode = 'shutdown' | 'crash';
 
 const SERVER_VERSION = '24.10.0';
 const STATS_STREAM = '$stats-127.0.0.1:2113';
@@ -59,8 +74,15 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
 
   let port = options.port ?? 0;
   let server: grpc.Server | undefined;
+  let proxy: TcpProxy | undefined;
   const calls = new Set<{ cancel: () => void }>();
   const counts = { append: 0, batchAppend: 0 };
+  let refusals = 0;
+  const refusal = (): Partial<grpc.StatusObject> | undefined => {
+    if (refusals <= 0) return undefined;
+    refusals -= 1;
+    return serverError(grpc.status.NOT_FOUND, 'Leader info available', 'not-leader', { 'leader-endpoint-host': '127.0.0.1', 'leader-endpoint-port': String(port) });
+  };
 
   const start = async (): Promise<void> => {
     if (server) return;
@@ -75,27 +97,33 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
       append: createAppendHandler(log, (call) => {
         counts.append += 1;
         return track(call);
-      }),
+      }, refusal),
       batchAppend: createBatchAppendHandler(log, (call) => {
         counts.batchAppend += 1;
         return track(call);
-      }),
+      }, refusal),
     });
     if (options.batchAppend) next.addService(serverFeaturesGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethods });
-    port = await new Promise<number>((resolve, reject) => {
-      next.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    const internalPort = await new Promise<number>((resolve, reject) => {
+      next.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
     });
     server = next;
+    proxy = await startTcpProxy(port, internalPort);
+    port = proxy.port;
   };
 
-  const stop = async (): Promise<void> => {
+  const stop = async (how: StopMode = 'shutdown'): Promise<void> => {
     const current = server;
+    const relay = proxy;
     server = undefined;
-    if (!current) return;
+    proxy = undefined;
+    if (!current || !relay) return;
+    if (how === 'crash') relay.cut();
     // Wake handlers waiting for live events so they let go of their calls.
     for (const call of calls) call.cancel();
     calls.clear();
     current.forceShutdown();
+    await relay.close();
   };
 
   await start();
@@ -108,10 +136,13 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
     },
     log,
     calls: counts,
+    refuseAppendsAsFollower: (count: number) => {
+      refusals = count;
+    },
     start,
     stop,
-    restart: async () => {
-      await stop();
+    restart: async (how?: StopMode) => {
+      await stop(how);
       await start();
     },
   };
