@@ -14,7 +14,17 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServiceProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> {
+/** The log line each role prints once it is up: the API when it listens, the scheduler when it claims. */
+const readyLines = {
+  api: /"url":"(http:\/\/[^"]+)".*"msg":"ledgerhook listening"/,
+  scheduler: /"msg":"scheduler started"()/,
+} as const;
+
+/**
+ * Starts the service and resolves once it is up: by default once the API listens (url is
+ * its address); `waitFor: 'scheduler'` for a process without the api role (url is '').
+ */
+export async function startServiceProcess(env: Record<string, string>, timeoutMs = 30_000, waitFor: keyof typeof readyLines = 'api'): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
@@ -26,8 +36,8 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = (): void => {
-      const match = /"url":"(http:\/\/[^"]+)".*"msg":"ledgerhook listening"/.exec(output);
-      if (match?.[1]) {
+      const match = readyLines[waitFor].exec(output);
+      if (match?.[1] !== undefined) {
         clearTimeout(timer);
         resolve(match[1]);
       }
