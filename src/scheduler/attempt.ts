@@ -46,6 +46,8 @@ export interface Claim {
   readonly attemptNo: number;
   readonly state: MessageState;
   readonly revision: bigint;
+  /** Log position of the claim: until the projection passes it, the message's row looks due. */
+  readonly position: bigint;
   readonly leaseUntilMs: number;
 }
 
@@ -138,6 +140,7 @@ export async function runAttempt(ctx: AttemptContext, flight: Flight): Promise<A
     attemptNo: start.data.attempt_no,
     state,
     revision: claimed.nextExpectedRevision,
+    position: claimed.position,
     leaseUntilMs: Date.parse(start.data.lease_until),
   };
   flight.claim = claim;

@@ -58,7 +58,7 @@ export interface Scheduler {
 }
 
 /** The widest window one pass reads when the head of the queue is all skipped rows. */
-const MAX_WINDOW = 20_000;
+const MAX_WINDOW = 4096;
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const clock = options.clock ?? (() => new Date());
@@ -143,23 +143,24 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     holdTimer.unref();
   }
 
-  function held(row: DueMessage, nowMs: number, position: bigint): boolean {
+  /** Why a listed row is not tried now: stale in the read model, or held back. */
+  function held(row: DueMessage, nowMs: number, position: bigint): 'stale' | 'held' | null {
     const settledAt = settling.get(row.message_id);
     if (settledAt !== undefined) {
-      if (position < settledAt) return true;
+      if (position < settledAt) return 'stale';
       settling.delete(row.message_id);
     }
     const endpointUntil = endpointHold.get(row.endpoint_id);
     if (endpointUntil !== undefined) {
-      if (nowMs < endpointUntil) return true;
+      if (nowMs < endpointUntil) return 'held';
       endpointHold.delete(row.endpoint_id);
     }
     const messageUntil = messageHold.get(row.message_id);
     if (messageUntil !== undefined) {
-      if (nowMs < messageUntil) return true;
+      if (nowMs < messageUntil) return 'held';
       messageHold.delete(row.message_id);
     }
-    return false;
+    return null;
   }
 
   /**
@@ -179,9 +180,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     starved = false;
     const nowMs = clock().getTime();
     const position = projected();
-    // In-flight and just-finished rows may still be listed until the projection catches up, so
-    // read past them; a few spare rows cover held endpoints.
-    let limit = Math.min(batchSize, free * 2 + 16) + flights.size + Math.min(settling.size, 10_000);
+    // Entries the projection has passed no longer matter: drop them, so the window below only
+    // reads past rows that are really stale.
+    for (const [id, at] of settling) if (at <= position) settling.delete(id);
+    // Rows in flight or just finished may still be listed until the projection catches up, so
+    // read past them. The query's cost grows with the window: keep it close to what can start.
+    let unprojected = settling.size;
+    for (const { flight } of flights.values()) if (flight.claim === undefined || flight.claim.position > position) unprojected += 1;
+    let limit = Math.min(batchSize, free * 2 + 16) + unprojected;
     for (;;) {
       let rows: DueMessage[];
       try {
@@ -191,22 +197,28 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         return;
       }
       let globalFull = false;
+      let endpointSkips = 0;
       for (const row of rows) {
-        if (flights.has(row.message_id) || held(row, nowMs, position)) continue;
+        if (flights.has(row.message_id)) continue;
+        const why = held(row, nowMs, position);
+        if (why === 'stale') continue;
+        if (why === 'held') {
+          endpointSkips += 1;
+          continue;
+        }
         const slot = slots.tryAcquire(row.endpoint_id);
         if (!slot.ok) {
           starved = true;
           globalFull = slot.limit === 'global';
           if (globalFull) break;
+          endpointSkips += 1;
           continue;
         }
         launch(row);
       }
-      if (globalFull || rows.length < limit || limit >= MAX_WINDOW) break;
+      if (globalFull || endpointSkips === 0 || rows.length < limit || limit >= MAX_WINDOW) break;
       limit = Math.min(MAX_WINDOW, limit * 4);
     }
-    // Rows that ended (delivered, failed for good) are never seen again: forget their entries.
-    if (settling.size > 1000) for (const [id, at] of settling) if (at <= position) settling.delete(id);
     if (messageHold.size > 10_000) for (const [id, until] of messageHold) if (until <= nowMs) messageHold.delete(id);
   }
 
