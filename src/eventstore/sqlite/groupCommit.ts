@@ -7,6 +7,7 @@
  * undoes only its own rows.
  */
 import type Database from 'better-sqlite3';
+import type { DurableLog } from './durableLog.js';
 import { decideAppend } from '../appendDecision.js';
 import { InvalidAppendError, StoreUnavailableError, WrongExpectedVersionError } from '../errors.js';
 import type { AppendResult, ExpectedRevision } from '../port.js';
@@ -51,12 +52,19 @@ export class GroupCommitter {
   readonly #sql: Statements;
   readonly #now: () => Date;
   readonly #committed: () => void;
+  readonly #durable: DurableLog | undefined;
 
-  constructor(db: Database.Database, sql: Statements, now: () => Date, committed: () => void) {
+  /**
+   * `durable`: when given, COMMIT does not fsync (the connection runs synchronous=NORMAL)
+   * and every outcome waits for `durable` to fsync the WAL off the event loop, so an
+   * acknowledged append is as safe as under synchronous=FULL while the loop keeps serving.
+   */
+  constructor(db: Database.Database, sql: Statements, now: () => Date, committed: () => void, durable?: DurableLog) {
     this.#db = db;
     this.#sql = sql;
     this.#now = now;
     this.#committed = committed;
+    this.#durable = durable;
   }
 
   enqueue(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -83,6 +91,7 @@ export class GroupCommitter {
   #commit(batch: readonly PendingAppend[]): void {
     const outcomes: (() => void)[] = [];
     let wrote = false;
+    let firstPosition: bigint | undefined;
     try {
       this.#db.exec('BEGIN IMMEDIATE');
     } catch (error) {
@@ -97,8 +106,9 @@ export class GroupCommitter {
       const created = BigInt(this.#now().getTime());
       for (const item of batch) {
         try {
-          const { result, written } = this.#apply(item, created);
+          const { result, written, first } = this.#apply(item, created);
           wrote ||= written;
+          if (first !== undefined && firstPosition === undefined) firstPosition = first;
           outcomes.push(() => item.resolve(result));
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError || error instanceof InvalidAppendError)) throw error;
@@ -117,11 +127,18 @@ export class GroupCommitter {
     this.stats.transactions += 1;
     this.stats.appends += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
-    if (wrote) this.#committed();
-    for (const settle of outcomes) settle();
+    const settle = (): void => {
+      if (wrote) this.#committed();
+      for (const outcome of outcomes) outcome();
+    };
+    if (this.#durable === undefined) settle();
+    else this.#durable.afterSync(firstPosition, settle, (error) => {
+      const failure = new StoreUnavailableError('The append was committed but could not be made durable (fsync failed)', { cause: error });
+      for (const item of batch) item.reject(failure);
+    });
   }
 
-  #apply(item: PendingAppend, created: bigint): { result: AppendResult; written: boolean } {
+  #apply(item: PendingAppend, created: bigint): { result: AppendResult; written: boolean; first?: bigint } {
     const { stream, events, expected } = item;
     const sql = this.#sql;
     let last = this.#lastRevisions.get(stream);
@@ -143,13 +160,15 @@ export class GroupCommitter {
     try {
       let revision = last ?? -1n;
       let position = 0n;
+      let first: bigint | undefined;
       for (const e of events) {
         revision += 1n;
         position = sql.insert.run(e.id, stream, revision, e.type, e.dataJson, e.metadataJson, created).lastInsertRowid as bigint;
+        first ??= position;
       }
       if (savepoint) this.#db.exec('RELEASE one_append');
       this.#lastRevisions.set(stream, revision);
-      return { result: { nextExpectedRevision: revision, position }, written: true };
+      return { result: { nextExpectedRevision: revision, position }, written: true, first };
     } catch (error) {
       if (savepoint) this.#db.exec('ROLLBACK TO one_append; RELEASE one_append');
       throw this.#explainConstraint(error, stream, events);

@@ -16,6 +16,7 @@ import type {
 import { validateAppend } from '../validateAppend.js';
 import { openDatabase, toStoreError } from './database.js';
 import type { OpenDatabaseOptions } from './database.js';
+import { DurableLog } from './durableLog.js';
 import { GroupCommitter } from './groupCommit.js';
 import type { GroupCommitStats } from './groupCommit.js';
 import { prepareStatements } from './statements.js';
@@ -28,6 +29,12 @@ export interface SqliteEventStoreOptions extends OpenDatabaseOptions {
   readonly subscriptionBatchSize?: number;
   /** How often live subscriptions look for appends by other processes (ms); default 50. */
   readonly pollIntervalMs?: number;
+  /**
+   * With synchronous FULL (the default): fsync the WAL on the thread pool after each group
+   * commit instead of inside COMMIT on the event loop; appends are still acknowledged only
+   * once durable (see durableLog.ts). Default true; false keeps SQLite's own FULL commit.
+   */
+  readonly syncOffLoop?: boolean;
 }
 
 export interface SqliteEventStore extends EventStore {
@@ -39,12 +46,16 @@ export interface SqliteEventStore extends EventStore {
 
 export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   const db = openDatabase(options);
+  const offLoop = (options.synchronous ?? 'FULL') === 'FULL' && (options.syncOffLoop ?? true) && options.file !== ':memory:' && options.file !== '';
+  // NORMAL on this connection only: COMMIT writes the WAL, DurableLog makes it durable.
+  if (offLoop) db.pragma('synchronous = NORMAL');
+  const durable = offLoop ? new DurableLog(options.file) : undefined;
   const sql = prepareStatements(db);
   const now = options.now ?? ((): Date => new Date());
   const batchSize = options.subscriptionBatchSize ?? 500;
   const changes = new ChangeSignal();
   const subscriptions = new Set<DroppableSubscription>();
-  const committer = new GroupCommitter(db, sql, now, () => changes.bump());
+  const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable);
   let closed = false;
 
   const guard = <T>(what: string, run: () => T): T => {
@@ -93,12 +104,19 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
 
   const readAfter = async (after: bigint | 'start', max: number, prefixes: readonly string[] | undefined): Promise<LogWindow> =>
     guard('read the log', () => {
-      const rows = sql.after.all(after === 'start' ? 0n : after, max) as EventRow[];
+      let rows = sql.after.all(after === 'start' ? 0n : after, max) as EventRow[];
+      let atEnd = rows.length < max;
+      // Subscribers (read models) see only what is on disk: never an event a power cut could still take back.
+      const durableBelow = durable?.durableBelow() ?? null;
+      if (durableBelow !== null && rows.length > 0 && (rows[rows.length - 1] as EventRow).position >= durableBelow) {
+        rows = rows.filter((row) => row.position < durableBelow);
+        atEnd = true;
+      }
       const last = rows[rows.length - 1];
       return {
         events: rows.filter((row) => passesFilter(row.stream, prefixes)).map(toRecorded),
         scannedTo: last?.position ?? after,
-        atEnd: rows.length < max,
+        atEnd,
       };
     });
 
@@ -141,9 +159,11 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
       if (closed) return;
       committer.flush(); // nothing accepted is left unwritten
       closed = true;
+      await durable?.settled(); // nor unsynced
       clearInterval(poller);
       await Promise.all([...subscriptions].map((s) => s.stop()));
       subscriptions.clear();
+      durable?.close();
       db.close();
     },
   };

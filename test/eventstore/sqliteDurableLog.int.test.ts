@@ -1,0 +1,89 @@
+/**
+ * The embedded store's off-loop fsync (src/eventstore/sqlite/durableLog.ts): appends are
+ * acknowledged only after the WAL sync that covers them, a failed sync refuses them, and
+ * subscribers never see an event that is still waiting for its sync.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DurableLog } from '../../src/eventstore/sqlite/durableLog.js';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ledgerhook-durable-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('DurableLog', () => {
+  it('holds back positions until their sync returns, and groups commits made during a sync into the next one', async () => {
+    const file = join(dir, 'events.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x)'); // creates the -wal file
+    const log = new DurableLog(file);
+    const order: string[] = [];
+    log.afterSync(10n, () => order.push('a'), () => order.push('a failed'));
+    log.afterSync(12n, () => order.push('b'), () => order.push('b failed'));
+    log.afterSync(undefined, () => order.push('c'), () => order.push('c failed'));
+    expect(log.durableBelow()).toBe(10n);
+    expect(order).toEqual([]);
+    await log.settled();
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(log.durableBelow()).toBeNull();
+    log.close();
+    db.close();
+  });
+
+  it('reports a sync that cannot run to every commit waiting for it', async () => {
+    const file = join(dir, 'events.db');
+    mkdirSync(`${file}-wal`); // a directory cannot be opened for writing: the sync fails
+    const log = new DurableLog(file);
+    const failures: unknown[] = [];
+    log.afterSync(1n, () => failures.push('done'), (error) => failures.push(error));
+    await log.settled();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(Error);
+  });
+});
+
+describe('sqlite store with the sync off the event loop', () => {
+  it('a subscriber only ever sees events whose append was already acknowledged', async () => {
+    // A 1 ms head poll wakes the subscription while syncs are still running.
+    const store = openSqliteEventStore({ file: join(dir, 'events.db'), synchronous: 'FULL', pollIntervalMs: 1 });
+    const acknowledged = new Set<string>();
+    const early: string[] = [];
+    const seen: string[] = [];
+    const subscription = store.subscribeToAll({
+      onEvents: async (events) => {
+        // The acknowledgement is a few promise hops behind the wake-up that delivers the
+        // event, so it is checked one macrotask later: an event read before its fsync
+        // returned would still be unacknowledged then (a sync takes far longer than that).
+        const ids = events.map((e) => e.id);
+        seen.push(...ids);
+        setImmediate(() => early.push(...ids.filter((id) => !acknowledged.has(id))));
+      },
+    });
+    const ids: string[] = [];
+    for (let wave = 0; wave < 10; wave += 1) {
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const id = randomUUID();
+          ids.push(id);
+          await store.append(`s-${i % 20}`, [{ id, type: 'Tested', data: { i } }]);
+          acknowledged.add(id);
+        }),
+      );
+    }
+    const deadline = Date.now() + 10_000;
+    while (seen.length < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setImmediate(r));
+    await subscription.stop();
+    await store.close();
+    expect(seen.sort()).toEqual(ids.sort());
+    expect(early).toEqual([]);
+  });
+});
