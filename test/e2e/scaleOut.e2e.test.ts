@@ -93,17 +93,19 @@ describe('api and scheduler as separate processes on EventStoreDB', () => {
     const rebuild = await runCli(['projections', 'rebuild', 'all'], { DATA_DIR: rebuiltDir, EVENTSTORE_CONNECTION_STRING: esdb.connectionString });
     expect(rebuild.code, rebuild.stderr).toBe(0);
     await api.stop(); // its read models are now still; compare them at rest
-    const [live, rebuilt] = [dirs[0] as string, rebuiltDir].map((dir) => new Database(join(dir, 'read-models.sqlite'), { readonly: true }));
+    const open = (dir: string): Database.Database => new Database(join(dir, 'read-models.sqlite'), { readonly: true });
+    const live = open(dirs[0] as string);
+    const rebuilt = open(rebuiltDir);
     try {
       for (const table of ['messages', 'endpoints', 'api_keys', 'projects', 'due_retry']) {
         const rows = (db: Database.Database): unknown[] => db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all();
-        expect(rows(rebuilt), table).toEqual(rows(live as Database.Database));
+        expect(rows(rebuilt), table).toEqual(rows(live));
       }
       const message = (db: Database.Database): unknown => db.prepare('SELECT status, attempt_count FROM messages WHERE message_id = ?').get(messageId);
-      expect(message(rebuilt as Database.Database)).toEqual({ status: 'succeeded', attempt_count: 2 });
+      expect(message(rebuilt)).toEqual({ status: 'succeeded', attempt_count: 2 });
     } finally {
-      live?.close();
-      rebuilt?.close();
+      live.close();
+      rebuilt.close();
     }
   });
 });
