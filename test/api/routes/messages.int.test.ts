@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageStream } from '../../../src/domain/index.js';
+import { loadAggregate, toEventsToAppend } from '../../../src/commands/handle.js';
+import { decodeMessageEvent, defaultRetryPolicy, messageDecider, messageStream, type MessageCommand, type MessageEvent } from '../../../src/domain/index.js';
 import { pendingRetryMessage, seedEndpoint, startRoutesHarness, type RoutesHarness } from '../../support/routesHarness.js';
 
 /** GET /v1/messages/{id}, attempts, cancel, replay, DLQ replay, and the auditors' history and as_of. */
@@ -99,6 +100,38 @@ describe('attempts', () => {
       expect(response.body.data).toStrictEqual([]);
       expect(response.body.meta).toMatchObject({ has_more: false });
     }
+  });
+});
+
+describe('attempts cap', () => {
+  it('returns the first 200 attempts with has_more when there are more', async () => {
+    const sent = await h.request('POST', '/v1/webhooks/send', { body: { endpoint_id: endpoint, payload: { many: true } } });
+    const id = (sent.body.data as { message_id: string }).message_id;
+    const now = h.now.toISOString();
+    const lease = new Date(h.now.getTime() + 60_000).toISOString();
+    // Each cycle: one attempt refused for good (400), then a DLQ replay, which has no limit.
+    // Decided in memory and appended at once: the route reads events, however they were written.
+    const decider = messageDecider(defaultRetryPolicy);
+    const loaded = await loadAggregate(h.store, messageStream(id), decider, decodeMessageEvent);
+    let state = loaded.state;
+    const events: MessageEvent[] = [];
+    const run = (command: MessageCommand) => {
+      const produced = decider.decide(command, state);
+      state = produced.reduce(decider.evolve, state);
+      events.push(...produced);
+    };
+    for (let i = 1; i <= 201; i++) {
+      run({ type: 'StartAttempt', attempt_id: `a${i}`, lease_until: lease, now });
+      run({ type: 'RecordAttemptFailed', attempt_id: `a${i}`, outcome: { status: 400 }, latency_ms: 1, now });
+      if (i < 201) run({ type: 'ReplayFromDlq', now });
+    }
+    await h.store.append(messageStream(id), toEventsToAppend(events, { actor: 'scheduler:test' }), { expectedRevision: loaded.revision });
+    const response = await h.request('GET', `/v1/messages/${id}/attempts`);
+    const attempts = response.body.data as { attempt_no: number }[];
+    expect(attempts).toHaveLength(200);
+    expect(attempts[0]?.attempt_no).toBe(1);
+    expect(attempts[199]?.attempt_no).toBe(200);
+    expect(response.body.meta).toMatchObject({ has_more: true });
   });
 });
 
