@@ -5,6 +5,7 @@
  *   npm run bench:rebuild            # seeds 1,000,000 events
  *   npm run bench:rebuild -- --short # seeds 100,000 events
  *   npm run bench:rebuild -- --page-size 5000 # rebuild (and adapter scan) page size
+ *   BENCH_KEEP=1 npm run bench:rebuild     # keep the seeded store file to profile against
  *
  * Seeding writes realistic message lifecycles straight into the adapter's `events` table
  * (same schema, opened through the adapter's openDatabase) in big transactions: about a
@@ -163,5 +164,5 @@ try {
   console.log(`rebuild all projections: ${rebuilt.events.toLocaleString('en-US')} events at ${Math.round(rebuilt.rate).toLocaleString('en-US')} events/s`);
   console.log(`ratio rebuild / raw scan: ${(rebuilt.rate / raw).toFixed(3)}x (target >= 0.4x)`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.log(`kept ${storeFile}`); else rmSync(dir, { recursive: true, force: true });
 }
