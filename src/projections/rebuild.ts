@@ -96,20 +96,23 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     const readPage = (max: number) => store.readAll({ fromPosition: position, maxCount: max, prefixes: allStreamPrefixes });
 
     // Build beside the live tables, without any lock on them.
-    for (;;) {
-      signal?.throwIfAborted();
-      const page = await readPage(pageSize);
-      if (page.length === 0) break;
-      apply(page);
-      report('building');
-      if (page.length < pageSize) break;
-      // Let the rest of the process run between pages (an embedded store's reads never yield).
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-
+    const catchUp = async (): Promise<void> => {
+      for (;;) {
+        signal?.throwIfAborted();
+        const page = await readPage(pageSize);
+        if (page.length === 0) return;
+        apply(page);
+        report('building');
+        if (page.length < pageSize) return;
+        // Let the rest of the process run between pages (an embedded store's reads never yield).
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    await catchUp();
     db.transaction(() => {
       for (const [, ...indexes] of ddl) for (const index of indexes) db.exec(index);
     })();
+    await catchUp(); // what arrived while indexing, so little is left for the locked step
 
     // Swap: catch up to the head under the write lock, then rename in the same transaction.
     signal?.throwIfAborted();
