@@ -25,15 +25,31 @@ export interface SelfTime {
   readonly share: number;
 }
 
+/** Samples taken while the profiler stopped and serialised itself (bench/support/serviceServer.ts) are not the app's. */
+function profilerOwn(profile: Profile): Set<number> {
+  const own = new Set<number>();
+  const visit = (id: number, inside: boolean): void => {
+    const node = profile.nodes.find((n) => n.id === id);
+    if (node === undefined) return;
+    const here = inside || node.callFrame.url === 'node:inspector';
+    if (here) own.add(id);
+    for (const child of node.children ?? []) visit(child, here);
+  };
+  const root = profile.nodes[0];
+  if (root !== undefined) visit(root.id, false);
+  return own;
+}
+
 export function topSelfTime(file: string, top = 25): { total: number; rows: SelfTime[] } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const own = profilerOwn(profile);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<string, { name: string; where: string; us: number }>();
   let total = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const delta = profile.timeDeltas[i] ?? 0;
-    if (node === undefined) return;
+    if (node === undefined || own.has(id)) return;
     total += delta;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url === '' ? '' : `${shorten(url)}:${lineNumber + 1}`;
@@ -66,6 +82,7 @@ const shorten = (url: string): string => {
  */
 export function topInclusive(file: string, top = 25, keep: (where: string) => boolean = (w) => w.startsWith('src/')): { total: number; rows: SelfTime[] } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const own = profilerOwn(profile);
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -73,6 +90,7 @@ export function topInclusive(file: string, top = 25, keep: (where: string) => bo
   let total = 0;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
+    if (own.has(id)) return;
     total += delta;
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {

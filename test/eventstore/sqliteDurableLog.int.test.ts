@@ -1,14 +1,16 @@
 /**
  * The embedded store's off-loop fsync (src/eventstore/sqlite/durableLog.ts): appends are
  * acknowledged only after the WAL sync that covers them, a failed sync refuses them, and
- * subscribers never see an event that is still waiting for its sync.
+ * subscribers never see an event that is still waiting for its sync; and the worker that
+ * takes WAL checkpoints off the event loop.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Checkpointer } from '../../src/eventstore/sqlite/checkpointer.js';
 import { DurableLog } from '../../src/eventstore/sqlite/durableLog.js';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.js';
 
@@ -85,5 +87,27 @@ describe('sqlite store with the sync off the event loop', () => {
     await store.close();
     expect(seen.sort()).toEqual(ids.sort());
     expect(early).toEqual([]);
+  });
+});
+
+describe('Checkpointer', () => {
+  it('takes over WAL checkpoints in a worker: the database file fills while the connection itself never checkpoints', async () => {
+    const file = join(dir, 'events.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x TEXT)');
+    const checkpointer = new Checkpointer(db, { file, startAfterCommits: 1, intervalMs: 10 });
+    checkpointer.committed();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    const sizeBefore = statSync(file).size;
+    for (let i = 0; i < 20; i += 1) db.transaction(() => { for (let j = 0; j < 50; j += 1) insert.run('x'.repeat(2000)); })();
+    // Only a checkpoint moves pages from the WAL into the database file.
+    const deadline = Date.now() + 10_000;
+    while (statSync(file).size < sizeBefore + 1_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statSync(file).size).toBeGreaterThan(sizeBefore + 1_000_000);
+    await checkpointer.close();
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1000);
+    db.close();
   });
 });

@@ -53,18 +53,20 @@ export class GroupCommitter {
   readonly #now: () => Date;
   readonly #committed: () => void;
   readonly #durable: DurableLog | undefined;
+  readonly #afterCommit: () => void;
 
   /**
    * `durable`: when given, COMMIT does not fsync (the connection runs synchronous=NORMAL)
    * and every outcome waits for `durable` to fsync the WAL off the event loop, so an
    * acknowledged append is as safe as under synchronous=FULL while the loop keeps serving.
    */
-  constructor(db: Database.Database, sql: Statements, now: () => Date, committed: () => void, durable?: DurableLog) {
+  constructor(db: Database.Database, sql: Statements, now: () => Date, committed: () => void, durable?: DurableLog, afterCommit: () => void = () => undefined) {
     this.#db = db;
     this.#sql = sql;
     this.#now = now;
     this.#committed = committed;
     this.#durable = durable;
+    this.#afterCommit = afterCommit;
   }
 
   enqueue(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -124,6 +126,7 @@ export class GroupCommitter {
       for (const item of batch) item.reject(reported);
       return;
     }
+    this.#afterCommit();
     this.stats.transactions += 1;
     this.stats.appends += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);

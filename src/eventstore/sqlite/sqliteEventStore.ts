@@ -16,6 +16,7 @@ import type {
 import { validateAppend } from '../validateAppend.js';
 import { openDatabase, toStoreError } from './database.js';
 import type { OpenDatabaseOptions } from './database.js';
+import { Checkpointer } from './checkpointer.js';
 import { DurableLog } from './durableLog.js';
 import { GroupCommitter } from './groupCommit.js';
 import type { GroupCommitStats } from './groupCommit.js';
@@ -35,6 +36,8 @@ export interface SqliteEventStoreOptions extends OpenDatabaseOptions {
    * once durable (see durableLog.ts). Default true; false keeps SQLite's own FULL commit.
    */
   readonly syncOffLoop?: boolean;
+  /** Run WAL checkpoints in a worker thread once the store is busy (see checkpointer.ts). Default true. */
+  readonly checkpointOffLoop?: boolean;
 }
 
 export interface SqliteEventStore extends EventStore {
@@ -55,7 +58,8 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
   const batchSize = options.subscriptionBatchSize ?? 500;
   const changes = new ChangeSignal();
   const subscriptions = new Set<DroppableSubscription>();
-  const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable);
+  const checkpointer = options.file === ':memory:' || options.file === '' || options.checkpointOffLoop === false ? undefined : new Checkpointer(db, { file: options.file, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+  const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable, () => checkpointer?.committed());
   let closed = false;
 
   const guard = <T>(what: string, run: () => T): T => {
@@ -163,6 +167,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
       clearInterval(poller);
       await Promise.all([...subscriptions].map((s) => s.stop()));
       subscriptions.clear();
+      await checkpointer?.close();
       durable?.close();
       db.close();
     },

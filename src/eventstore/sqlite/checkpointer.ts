@@ -1,0 +1,92 @@
+/**
+ * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the COMMIT
+ * that crosses 1000 WAL pages, on whichever thread committed: with better-sqlite3 that is
+ * the event loop, and a checkpoint copies pages into the database file and fsyncs it
+ * (about half of COMMIT's time in the API bench, BENCHMARKS.md). Once a store has
+ * committed enough to need checkpoints, this starts a worker thread with its own
+ * connection that runs PASSIVE checkpoints (never blocking writers or readers) on a
+ * timer, and the store's connection stops checkpointing by itself. If the worker fails,
+ * the connection checkpoints by itself again.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+/** Plain CommonJS run with eval so it needs neither TypeScript nor a path on disk. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
+db.pragma('synchronous = NORMAL');
+db.pragma('wal_autocheckpoint = 0');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy now: the next tick tries again */ }
+}, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message !== 'close') return;
+  clearInterval(timer);
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+  db.close();
+  parentPort.close();
+});
+`;
+
+export interface CheckpointerOptions {
+  readonly file: string;
+  /** Commits after which the worker starts (small stores, e.g. in tests, never need it). */
+  readonly startAfterCommits?: number;
+  readonly intervalMs?: number;
+  readonly busyTimeoutMs?: number;
+}
+
+export class Checkpointer {
+  readonly #db: Database.Database;
+  readonly #options: Required<CheckpointerOptions>;
+  #commits = 0;
+  #worker: Worker | undefined;
+  #exited: Promise<void> | undefined;
+
+  constructor(db: Database.Database, options: CheckpointerOptions) {
+    this.#db = db;
+    this.#options = { startAfterCommits: 500, intervalMs: 50, busyTimeoutMs: 5000, ...options };
+  }
+
+  /** Called after every commit of the store's connection. */
+  committed(): void {
+    this.#commits += 1;
+    if (this.#commits === this.#options.startAfterCommits) this.#start();
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker === undefined) return;
+    worker.postMessage('close');
+    await this.#exited;
+  }
+
+  #start(): void {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { ...this.#options, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
+        // Plain JS: no TypeScript loader needed (and a test runner's would not apply).
+        execArgv: [],
+      });
+    } catch {
+      return; // stays on SQLite's own checkpoints
+    }
+    worker.unref();
+    this.#worker = worker;
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    this.#db.pragma('wal_autocheckpoint = 0');
+    const fallBack = (): void => {
+      if (this.#worker !== worker) return; // closed on purpose
+      this.#worker = undefined;
+      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    };
+    worker.once('error', fallBack);
+    worker.once('exit', fallBack);
+  }
+}
