@@ -7,13 +7,15 @@
  * queues what it pushes in arrival order (events, caught-up, the end), and one loop
  * drains the queue: consecutive events go to onEvents as one batch (awaited), a
  * caught-up marker calls onCaughtUp once the events before it are delivered, and the
- * end of the attempt (error, end, or a handler that threw) is reported to onDropped,
+ * end of the attempt (a source error, mapped to the port's errors, or a handler's own
+ * error as thrown) is reported to onDropped,
  * followed by a backoff (50 ms doubling to 5 s, reset once a new attempt is confirmed)
  * and a new attempt from the last position whose batch the handler completed.
  */
 import { START, streamNameFilter } from '@eventstore/db-client';
 import type { AllStreamResolvedEvent, AllStreamSubscription, EventStoreDBClient } from '@eventstore/db-client';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../port.js';
+import { toPortError } from './errors.js';
 import { isWanted, toRecordedEvent } from './recordedEvent.js';
 import { fromClientPosition, toClientPosition } from './revisions.js';
 
@@ -95,7 +97,8 @@ export function startEsdbSubscription(client: EventStoreDBClient, options: Subsc
           wake = undefined;
           continue;
         }
-        if (head.kind === 'ended') return head.error;
+        // The source's own failure, in the port's terms (a lost server is StoreUnavailableError).
+        if (head.kind === 'ended') return head.error === undefined ? undefined : toPortError(head.error);
         if (head.kind === 'caught_up') {
           queue.shift();
           options.onCaughtUp?.(resumeFrom);

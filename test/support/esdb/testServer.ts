@@ -87,20 +87,30 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
   const start = async (): Promise<void> => {
     if (server) return;
     const next = new grpc.Server();
-    const track = (call: EventEmitter): (() => void) => {
-      const entry = { cancel: () => call.emit('cancelled', 'server stopped') };
+    /**
+     * Remembers an open call so stop() can end it. Calls that can carry a status get
+     * CANCELLED with trailers first, as a node shutting down gracefully does; all of them
+     * are then marked cancelled so handlers waiting for live events let go.
+     */
+    const track = (call: EventEmitter, endsWithStatus: boolean): (() => void) => {
+      const entry = {
+        cancel: () => {
+          if (endsWithStatus) call.emit('error', { code: grpc.status.CANCELLED, details: 'The server is shutting down' });
+          call.emit('cancelled', 'server stopped');
+        },
+      };
       calls.add(entry);
       return () => calls.delete(entry);
     };
     next.addService(streamsGrpc.StreamsService, {
-      read: createReadHandler(log, track),
+      read: createReadHandler(log, (call) => track(call, true)),
       append: createAppendHandler(log, (call) => {
         counts.append += 1;
-        return track(call);
+        return track(call, false);
       }, refusal),
       batchAppend: createBatchAppendHandler(log, (call) => {
         counts.batchAppend += 1;
-        return track(call);
+        return track(call, true);
       }, refusal),
     });
     if (options.batchAppend) next.addService(serverFeaturesGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethods });
@@ -119,9 +129,10 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
     proxy = undefined;
     if (!current || !relay) return;
     if (how === 'crash') relay.cut();
-    // Wake handlers waiting for live events so they let go of their calls.
-    for (const call of calls) call.cancel();
+    for (const call of [...calls]) call.cancel();
     calls.clear();
+    // Let the cancellations' trailers reach the clients before the connections go.
+    if (how === 'shutdown') await new Promise((resolve) => setTimeout(resolve, 20));
     current.forceShutdown();
     await relay.close();
   };
