@@ -37,8 +37,12 @@ export function createRunnerMetrics(
     labelNames: ['projection'],
     registers: [registry],
     async collect() {
-      const lags = await lagOf();
-      for (const projection of projections) this.set({ projection }, Number(lags.get(projection) ?? 0n));
+      try {
+        const lags = await lagOf();
+        for (const projection of projections) this.set({ projection }, Number(lags.get(projection) ?? 0n));
+      } catch {
+        // The store is unreachable: keep the last values rather than fail the whole scrape.
+      }
     },
   });
   return {
