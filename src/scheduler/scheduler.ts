@@ -59,6 +59,8 @@ export interface Scheduler {
 
 /** The widest window one pass reads when the head of the queue is all skipped rows. */
 const MAX_WINDOW = 4096;
+/** How long freed slots wait to be filled together. */
+const RELEASE_COALESCE_MS = 5;
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const clock = options.clock ?? (() => new Date());
@@ -99,6 +101,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let pollTimer: NodeJS.Timeout | undefined;
   let holdTimer: NodeJS.Timeout | undefined;
   let holdTimerAt = 0;
+  let releaseTimer: NodeJS.Timeout | undefined;
   let passQueued = false;
   let starved = false;
   let unsubscribeDue: (() => void) | undefined;
@@ -116,6 +119,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       passQueued = false;
       pass();
     });
+  }
+
+  /**
+   * A freed slot: look again a few ms later, so the slots freed meanwhile are filled by one pass
+   * (each pass reads the due query, whose cost grows with the rows it lists).
+   */
+  function wakeSoon(): void {
+    if (!running || stopping || passQueued || releaseTimer !== undefined) return;
+    releaseTimer = setTimeout(() => {
+      releaseTimer = undefined;
+      wake();
+    }, RELEASE_COALESCE_MS);
+    releaseTimer.unref();
   }
 
   function schedulePoll(): void {
@@ -289,7 +305,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       stopping = false;
       unsubscribeDue = options.runner.onDue(onDue);
       unsubscribeRelease = slots.onRelease(() => {
-        if (starved) wake();
+        if (starved) wakeSoon();
       });
       wake();
       schedulePoll();
@@ -301,6 +317,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       clearTimeout(pollTimer);
       clearTimeout(holdTimer);
       holdTimer = undefined;
+      clearTimeout(releaseTimer);
+      releaseTimer = undefined;
       unsubscribeDue?.();
       unsubscribeRelease?.();
       const all = () => Promise.all([...flights.values()].map((f) => f.done));
