@@ -67,6 +67,22 @@ async function referenceDump(): Promise<Record<string, unknown[]>> {
   return dump;
 }
 
+describe('a dropped subscription', () => {
+  it('resubscribes and carries on from its checkpoint', async () => {
+    const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    const runner = createProjectionRunner({ store, db, logger: silentLogger });
+    runner.start();
+    const events = history();
+    expect(await runner.waitForPosition(await appendAll(store, events.slice(0, 40)), 5000)).toBe(true);
+    store.dropSubscriptions();
+    const head = await appendAll(store, events.slice(40));
+    expect(await runner.waitForPosition(head, 10_000)).toBe(true);
+    await runner.stop();
+    expect(dumpReadModels(db)).toEqual(await referenceDump());
+    db.close();
+  });
+});
+
 describe('a runner killed mid-batch', () => {
   it('rolls the batch back and, retrying, applies no event twice and skips none', async () => {
     const fault = faultAt('RetryScheduled', 2);

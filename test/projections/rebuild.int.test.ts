@@ -100,5 +100,14 @@ describe('rebuilding while events keep arriving', () => {
     db.prepare('DELETE FROM messages').run(); // a damaged model, repaired by the rebuild
     await rebuildProjections({ store, file: file(), projections: projectionsNamed(['messages']), logger: silentLogger });
     expect(dumpReadModels(db)).toEqual(before);
+
+    // Again, after a swap: side-table index names must not clash, nor be doubled on reopen.
+    const indexes = () => db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").pluck().get();
+    const count = indexes();
+    await rebuildProjections({ store, file: file(), projections: projectionsNamed(['messages']), logger: silentLogger });
+    openReadModelDatabase(file()).close();
+    createProjectionRunner({ store, db, logger: silentLogger }); // ensures tables on start
+    expect(indexes()).toBe(count);
+    expect(dumpReadModels(db)).toEqual(before);
   });
 });
