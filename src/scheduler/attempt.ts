@@ -37,6 +37,8 @@ export interface AttemptContext {
   readonly leaseMs: number;
   readonly metadata: CommandMetadata;
   readonly newId: () => string;
+  /** True once shutdown began: no new claim is made, and a claim that lands then is given back. */
+  readonly stopping: () => boolean;
 }
 
 /** A claimed attempt, as shutdown needs it to give the attempt back. */
@@ -117,6 +119,7 @@ export async function runAttempt(ctx: AttemptContext, flight: Flight): Promise<A
     }
   }
 
+  if (ctx.stopping()) return { kind: 'skipped', reason: 'stopping' };
   const attemptId = randomUUID();
   const started = decide(ctx, startCommand(attemptId), loaded.state);
   if (started instanceof DomainError) return { kind: 'skipped', reason: started.code };
@@ -144,6 +147,11 @@ export async function runAttempt(ctx: AttemptContext, flight: Flight): Promise<A
     leaseUntilMs: Date.parse(start.data.lease_until),
   };
   flight.claim = claim;
+  if (flight.released || ctx.stopping()) {
+    // Shutdown began while the claim was being written: give it back rather than start a POST.
+    await giveBack(ctx, flight);
+    return { kind: 'outcome_lost', position: -1n };
+  }
 
   const problem = endpoint ? endpointProblem(endpoint) : 'the endpoint is unknown';
   const queued = state.queued;

@@ -85,6 +85,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     leaseMs: options.leaseMs,
     metadata: { actor: `scheduler:${options.instanceId}` },
     newId: options.newId ?? randomUUID,
+    stopping: () => stopping,
   };
   const storeBackoff = createStoreBackoff(logger);
 
@@ -330,6 +331,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       clearTimeout(graceTimer);
       if (finished === 'grace_over') {
         const left = [...flights.values()].map((f) => f.flight);
+        for (const flight of left) flight.released = true;
         let given = 0;
         for (const flight of left) {
           try {

@@ -97,6 +97,23 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('stopping', () => {
+  it('claims nothing new once stop() is called, and leaves the waiting messages queued', async () => {
+    receiver.setDefault({ status: 200, delayMs: 1000 });
+    const endpointId = await createEndpoint(store, clock, { url: receiver.url() });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await send(store, clock, endpointId));
+    const node = track(startNode(store, clock, { concurrency: { global: 4, perEndpoint: 1 }, shutdownGraceMs: 50 }));
+    await until(() => receiver.requests.length === 1, 'the first request');
+    await node.scheduler.stop();
+    await sleep(300);
+    const started = [];
+    for (const id of ids) if ((await typesOf(store, id)).includes('DeliveryAttemptStarted')) started.push(id);
+    expect(started).toHaveLength(1);
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
 describe('an unreachable event store', () => {
   it('backs off, logs the outage a few times rather than per message, never crashes, and recovers by itself', async () => {
     let down = false;
