@@ -1,0 +1,174 @@
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.js';
+import { testCertificate } from '../../support/testCertificate.js';
+import { readMessageStreams, lifecycleStatus, type LoggedEvent } from './eventLog.js';
+import { seededRandom, startFlakyReceiver, type SeenAttempt } from './flakyReceiver.js';
+
+/**
+ * The crash scenario: the service as a child process on a fresh DATA_DIR, a mixed load of
+ * send / retry-now / cancel / replay from a few concurrent callers, deliveries to a receiver
+ * that fails a share of attempts, and kill -9 at seeded random moments followed by a restart.
+ * Returns what the callers were told and what the receiver saw; the checks live in the test.
+ */
+export type Operation = 'send' | 'retry-now' | 'cancel' | 'replay';
+
+export interface Acknowledged {
+  readonly op: Operation;
+  readonly messageId: string;
+  readonly status: number;
+  readonly requestId: string;
+}
+
+export interface CrashRun {
+  readonly seed: number;
+  readonly kills: number;
+  readonly requests: number;
+  /** Requests that got no answer (the process died under them or was down). */
+  readonly unanswered: number;
+  readonly acknowledged: Acknowledged[];
+  readonly seen: SeenAttempt[];
+  readonly dataDir: string;
+  readonly eventsFile: string;
+  readonly output: string;
+  readonly ms: number;
+  /** Message ids still not terminal once the scheduler had time to finish them. */
+  readonly stuck: string[];
+  readonly streams: Map<string, LoggedEvent[]>;
+  readonly rebuiltDir: string;
+  readonly rebuildCode: number | null;
+  readonly rebuildStderr: string;
+}
+
+const apiKey = 'hb_test_crash_suite_key_00000001';
+
+export async function runCrashScenario(options: { kills: number; seed: number; settleMs: number }): Promise<CrashRun> {
+  const started = Date.now();
+  const random = seededRandom(options.seed);
+  const receiver = await startFlakyReceiver({ failShare: 0.35, seed: options.seed + 1, delayMs: 15 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledgerhook-crash-'));
+  const env = {
+    DATA_DIR: dataDir,
+    BOOTSTRAP_API_KEY: apiKey,
+    ALLOW_PRIVATE_ENDPOINTS: 'true',
+    NODE_EXTRA_CA_CERTS: testCertificate().certPath,
+    RETRY_SCHEDULE_SLOW: '1,1,1',
+    RETRY_SCHEDULE_FAST: '1,1,1',
+    MAX_ATTEMPTS: '3',
+    SCHEDULER_POLL_MS: '100',
+    LEASE_MS: '3000',
+    DELIVERY_TIMEOUT_MS: '2000',
+    SHUTDOWN_GRACE_MS: '2000',
+  };
+  let output = '';
+  let service: ServiceProcess = await startServiceProcess(env);
+  let url: string | undefined = service.url;
+
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> } | undefined> => {
+    if (url === undefined) return undefined;
+    try {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    } catch {
+      return undefined;
+    }
+  };
+
+  const endpoint = await call('POST', '/v1/endpoints', { url: receiver.url, description: 'crash suite' });
+  if (endpoint?.status !== 201) throw new Error(`endpoint creation failed: ${JSON.stringify(endpoint)}`);
+  const endpointId = (endpoint.json.data as { id: string }).id;
+
+  const acknowledged: Acknowledged[] = [];
+  const known: string[] = [];
+  let requests = 0;
+  let unanswered = 0;
+  let loading = true;
+  const requestIdOf = (json: Record<string, unknown>): string => String((json.meta as { request_id?: string } | undefined)?.request_id);
+
+  const worker = async (): Promise<void> => {
+    while (loading) {
+      if (url === undefined) {
+        await sleep(30);
+        continue;
+      }
+      const roll = random();
+      const op: Operation = known.length === 0 || roll < 0.45 ? 'send' : roll < 0.7 ? 'retry-now' : roll < 0.8 ? 'cancel' : 'replay';
+      requests += 1;
+      if (op === 'send') {
+        const answer = await call('POST', '/v1/webhooks/send', { endpoint_id: endpointId, payload: { n: requests } });
+        if (answer === undefined) unanswered += 1;
+        else if (answer.status >= 200 && answer.status < 300) {
+          const messageId = (answer.json.data as { message_id: string }).message_id;
+          known.push(messageId);
+          acknowledged.push({ op, messageId, status: answer.status, requestId: requestIdOf(answer.json) });
+        }
+      } else {
+        const messageId = known[Math.floor(random() * known.length)] as string;
+        const answer = await call('POST', `/v1/messages/${messageId}/${op}`);
+        if (answer === undefined) unanswered += 1;
+        else if (answer.status >= 200 && answer.status < 300) acknowledged.push({ op, messageId, status: answer.status, requestId: requestIdOf(answer.json) });
+      }
+      await sleep(5);
+    }
+  };
+  const workers = Array.from({ length: 6 }, () => worker());
+
+  for (let kill = 0; kill < options.kills; kill += 1) {
+    await sleep(500 + Math.floor(random() * 1500));
+    url = undefined;
+    output += service.output();
+    await service.stop('SIGKILL');
+    service = await startServiceProcess(env);
+    url = service.url;
+  }
+  await sleep(500);
+  loading = false;
+  await Promise.all(workers);
+
+  // Let the scheduler finish every message: with 1 s retries and 3 attempts that takes seconds.
+  const eventsFile = join(dataDir, 'events.sqlite');
+  let stuck: string[];
+  const deadline = Date.now() + options.settleMs;
+  for (;;) {
+    const streams = readMessageStreams(eventsFile);
+    stuck = [...streams].filter(([, events]) => !['succeeded', 'failed_permanent'].includes(lifecycleStatus(events))).map(([id]) => id);
+    if (stuck.length === 0 || Date.now() > deadline) break;
+    await sleep(200);
+  }
+  output += service.output();
+  await service.stop('SIGTERM');
+  await receiver.close();
+
+  // A fresh DATA_DIR holding a copy of the log: the rebuild starts from nothing but events.
+  const rebuiltDir = mkdtempSync(join(tmpdir(), 'ledgerhook-crash-rebuild-'));
+  for (const suffix of ['', '-wal']) {
+    if (existsSync(`${eventsFile}${suffix}`)) copyFileSync(`${eventsFile}${suffix}`, join(rebuiltDir, `events.sqlite${suffix}`));
+  }
+  const rebuild = await runCli(['projections', 'rebuild', 'all'], { DATA_DIR: rebuiltDir });
+
+  return {
+    seed: options.seed,
+    kills: options.kills,
+    requests,
+    unanswered,
+    acknowledged,
+    seen: receiver.seen,
+    dataDir,
+    eventsFile,
+    output,
+    ms: Date.now() - started,
+    stuck,
+    streams: readMessageStreams(eventsFile),
+    rebuiltDir,
+    rebuildCode: rebuild.code,
+    rebuildStderr: rebuild.stderr,
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
