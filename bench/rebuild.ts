@@ -4,7 +4,7 @@
  *
  *   npm run bench:rebuild            # seeds 1,000,000 events
  *   npm run bench:rebuild -- --short # seeds 100,000 events
- *   npm run bench:rebuild -- --page-size 5000 # rebuild (and adapter scan) page size
+ *   npm run bench:rebuild -- --page-size 5000 # rebuild (and adapter scan) page size (default 5000)
  *   BENCH_KEEP=1 npm run bench:rebuild     # keep the seeded store file to profile against
  *
  * Seeding writes realistic message lifecycles straight into the adapter's `events` table
@@ -129,7 +129,7 @@ async function adapterScan(): Promise<number> {
     let rows = 0;
     let from: bigint | 'start' = 'start';
     for (;;) {
-      const page = await store.readAll({ fromPosition: from, maxCount: PAGE_SIZE ?? 20_000 });
+      const page = await store.readAll({ fromPosition: from, maxCount: PAGE_SIZE ?? 5000 });
       if (page.length === 0) break;
       rows += page.length;
       from = page[page.length - 1]!.position;

@@ -45,7 +45,7 @@ export function registerProjectionsCommands(program: Command, ctx: CliContext): 
     .command('rebuild')
     .description(`rebuild from position zero beside the live tables, then swap atomically: one of ${projectionNames.join(', ')}, or all`)
     .argument('<name>', 'a projection name, or "all"')
-    .option('--page-size <n>', 'events per read and per transaction', '20000')
+    .option('--page-size <n>', 'events per read and per transaction', '5000')
     .action(async (name: string, options: { pageSize: string }) => {
       if (name !== 'all' && !isProjectionName(name)) throw new Error(`unknown projection "${name}": use one of ${projectionNames.join(', ')}, or all`);
       const pageSize = Number(options.pageSize);
