@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import { openSqliteEventStore } from '../eventstore/sqlite/index.js';
 import { createEsdbEventStore } from '../eventstore/esdb/index.js';
+import { streamPrefix } from '../domain/streams.js';
 
 /** Where the embedded store lives under DATA_DIR. */
 export const eventStoreFile = (dataDir: string): string => join(dataDir, 'events.sqlite');
@@ -15,5 +16,10 @@ export function openEventStore(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_CON
     return createEsdbEventStore({ connectionString: config.EVENTSTORE_CONNECTION_STRING });
   }
   mkdirSync(config.DATA_DIR, { recursive: true });
-  return openSqliteEventStore({ file: eventStoreFile(config.DATA_DIR), synchronous: config.SQLITE_SYNCHRONOUS });
+  return openSqliteEventStore({
+    file: eventStoreFile(config.DATA_DIR),
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    // Small streams read on hot paths (every send loads its endpoint; projects hold the keys).
+    cachedStreamPrefixes: [streamPrefix.endpoint, streamPrefix.project],
+  });
 }

@@ -18,6 +18,7 @@ import { openDatabase, toStoreError } from './database.js';
 import type { OpenDatabaseOptions } from './database.js';
 import { Checkpointer } from './checkpointer.js';
 import { DurableLog } from './durableLog.js';
+import { StreamCache } from './streamCache.js';
 import { GroupCommitter } from './groupCommit.js';
 import type { GroupCommitStats } from './groupCommit.js';
 import { prepareStatements } from './statements.js';
@@ -38,6 +39,11 @@ export interface SqliteEventStoreOptions extends OpenDatabaseOptions {
   readonly syncOffLoop?: boolean;
   /** Run WAL checkpoints in a worker thread once the store is busy (see checkpointer.ts). Default true. */
   readonly checkpointOffLoop?: boolean;
+  /**
+   * Streams (by name prefix) whose whole-stream reads are served from memory: small, hot,
+   * rarely written ones, e.g. the endpoint every send loads. Default none. See StreamCache.
+   */
+  readonly cachedStreamPrefixes?: readonly string[];
 }
 
 export interface SqliteEventStore extends EventStore {
@@ -59,7 +65,11 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
   const changes = new ChangeSignal();
   const subscriptions = new Set<DroppableSubscription>();
   const checkpointer = options.file === ':memory:' || options.file === '' || options.checkpointOffLoop === false ? undefined : new Checkpointer(db, { file: options.file, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
-  const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable, () => checkpointer?.committed());
+  const cache = new StreamCache(options.cachedStreamPrefixes ?? [], () => sql.dataVersion.get());
+  const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable, () => {
+    cache.clear(); // whatever this commit wrote, no cached stream may hide it
+    checkpointer?.committed();
+  });
   let closed = false;
 
   const guard = <T>(what: string, run: () => T): T => {
@@ -102,8 +112,13 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
         return (sql.backwards.all(stream, upTo, max) as EventRow[]).map(toRecorded);
       }
       if (from === 'end') return []; // forwards from the end: nothing after the last event
+      const whole = (from === undefined || from === 'start') && readOptions.maxCount === undefined;
+      const cached = whole ? cache.get(stream) : undefined;
+      if (cached !== undefined) return [...cached];
       const start = from === undefined || from === 'start' ? 0n : from;
-      return (sql.forwards.all(stream, start, max) as EventRow[]).map(toRecorded);
+      const events = (sql.forwards.all(stream, start, max) as EventRow[]).map(toRecorded);
+      if (whole) cache.offer(stream, events);
+      return events;
     });
 
   const readAfter = async (after: bigint | 'start', max: number, prefixes: readonly string[] | undefined): Promise<LogWindow> =>
