@@ -57,6 +57,8 @@ async function subscribeUntil(subscription: AllStreamSubscription, last: string)
     seen.push(resolved);
     if (resolved.event?.type === last) break;
   }
+  // Leaving the loop only destroys the client's stream object; the call itself needs this.
+  await subscription.unsubscribe();
   return seen;
 }
 

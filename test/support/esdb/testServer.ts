@@ -131,9 +131,22 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
     if (how === 'crash') relay.cut();
     for (const call of [...calls]) call.cancel();
     calls.clear();
-    // Let the cancellations' trailers reach the clients before the connections go.
-    if (how === 'shutdown') await new Promise((resolve) => setTimeout(resolve, 20));
-    current.forceShutdown();
+    if (how === 'shutdown') {
+      // Graceful: the connections close only once the cancellations' trailers are out
+      // (a call whose client stopped reading never drains: cut it after a while).
+      await new Promise<void>((resolve) => {
+        const giveUp = setTimeout(() => {
+          current.forceShutdown();
+          resolve();
+        }, 1_000);
+        current.tryShutdown(() => {
+          clearTimeout(giveUp);
+          resolve();
+        });
+      });
+    } else {
+      current.forceShutdown();
+    }
     await relay.close();
   };
 
