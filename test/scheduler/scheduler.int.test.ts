@@ -154,3 +154,29 @@ describe('each failure class', () => {
     expect(receiver.requests.map((r) => r.headers['x-webhook-attempt'])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
   });
 });
+
+describe('endpoint changes', () => {
+  it('signs with a key added after the endpoint was cached, once its stream has moved on', async () => {
+    const first = 'whsec_first_key_abcdefghijklmnopqrstuv';
+    const second = 'whsec_rotated_key_0123456789abcdefghij';
+    const endpointId = await createEndpoint(store, clock, { url: receiver.url(), secret: first });
+    node = startNode(store, clock, { endpointTtlMs: 0 });
+    await untilLast(store, await send(store, clock, endpointId), 'DeliveryAttemptSucceeded');
+    await endpointCommand(store, { type: 'CreateSigningKey', endpoint_id: endpointId, signing_key: { key_id: 'sk_2', secret: second, key_hint: 'ghij' }, now: clock().toISOString() });
+    const payload = '{"after":"rotation"}';
+    await untilLast(store, await send(store, clock, endpointId, payload), 'DeliveryAttemptSucceeded');
+    const request = receiver.requests.at(-1) as ReceivedRequest;
+    const timestamp = request.headers['x-webhook-timestamp'] as string;
+    expect(request.headers['x-webhook-signature']).toBe([first, second].map((s) => `sha256=${hmacSha256Hex(s, `${timestamp}.${payload}`)}`).join(','));
+  });
+
+  it('fails a message of a deleted endpoint for good, without a request', async () => {
+    const endpointId = await createEndpoint(store, clock, { url: receiver.url() });
+    const id = await send(store, clock, endpointId);
+    await endpointCommand(store, { type: 'DeleteEndpoint', endpoint_id: endpointId, now: clock().toISOString() });
+    node = startNode(store, clock);
+    const events = await untilLast(store, id, 'MessageFailedPermanently');
+    expect(events[2]?.data).toMatchObject({ error: 'blocked', error_text: 'the endpoint was deleted', retryable: false });
+    expect(receiver.requests).toHaveLength(0);
+  });
+});
