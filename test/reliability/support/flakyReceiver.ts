@@ -12,11 +12,13 @@ import { testCertificate } from '../../support/testCertificate.js';
 export interface SeenAttempt {
   readonly messageId: string;
   readonly attempt: number;
+  readonly path: string;
   readonly status: number;
 }
 
 export interface FlakyReceiver {
   readonly url: string;
+  urlFor(path: string): string;
   readonly seen: SeenAttempt[];
   close(): Promise<void>;
 }
@@ -33,7 +35,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export async function startFlakyReceiver(options: { failShare: number; seed: number; delayMs?: number }): Promise<FlakyReceiver> {
+export interface FlakyOptions {
+  readonly failShare: number;
+  readonly seed: number;
+  readonly delayMs?: number;
+  /** What a failed share answers: 500 by default; 429 to get the fast retry schedule. */
+  readonly failStatus?: number;
+  /** Requests to this path always answer 500. */
+  readonly alwaysFailPath?: string;
+}
+
+export async function startFlakyReceiver(options: FlakyOptions): Promise<FlakyReceiver> {
   const { cert, key } = testCertificate();
   const random = seededRandom(options.seed);
   const seen: SeenAttempt[] = [];
@@ -41,8 +53,9 @@ export async function startFlakyReceiver(options: { failShare: number; seed: num
   const server = createServer({ cert, key }, (req, res) => {
     req.resume();
     req.on('end', () => {
-      const status = random() < options.failShare ? 500 : 200;
-      seen.push({ messageId: String(req.headers['x-webhook-id']), attempt: Number(req.headers['x-webhook-attempt']), status });
+      const path = req.url ?? '';
+      const status = path === options.alwaysFailPath ? 500 : random() < options.failShare ? (options.failStatus ?? 500) : 200;
+      seen.push({ messageId: String(req.headers['x-webhook-id']), attempt: Number(req.headers['x-webhook-attempt']), path, status });
       const answer = (): void => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(status === 200 ? '{"ok":true}' : '{"error":"flaky"}');
@@ -62,6 +75,7 @@ export async function startFlakyReceiver(options: { failShare: number; seed: num
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}/hook`,
+    urlFor: (path) => `https://127.0.0.1:${port}${path}`,
     seen,
     close: () =>
       new Promise<void>((resolve) => {
