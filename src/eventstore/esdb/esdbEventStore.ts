@@ -27,6 +27,7 @@ import { isStreamNotFound, isUnavailable, neverReachedLeader, toPortError } from
 import { isWanted, toRecordedEvent } from './recordedEvent.js';
 import { fromClientPosition, toClientPosition, toClientRevision } from './revisions.js';
 import { startEsdbSubscription } from './subscription.js';
+import type { DroppableSubscription } from './subscription.js';
 
 export interface EsdbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false`, `esdb+discover://host:2113`, `esdb://h1:2113,h2:2113,h3:2113` */
@@ -44,7 +45,15 @@ export interface EsdbEventStoreOptions {
 /** Pauses between attempts of a call that failed transiently. */
 const RETRY_DELAYS_MS = [50, 150, 400] as const;
 
-export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore {
+export interface EsdbEventStore extends EventStore {
+  /**
+   * Ends every live subscription's current connection as a drop would (onDropped is
+   * called) and lets each resubscribe: for tests against a server they cannot restart.
+   */
+  dropSubscriptions(): void;
+}
+
+export function createEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventStore {
   const client = EventStoreDBClient.connectionString(options.connectionString);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const pageSize = Math.max(2, options.readPageSize ?? 500);
@@ -53,7 +62,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
     firstBackoffMs: options.resubscribeBackoffMs?.first ?? 50,
     maxBackoffMs: options.resubscribeBackoffMs?.max ?? 5_000,
   };
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = new Map<Subscription, DroppableSubscription>();
   let closed = false;
 
   const assertOpen = (): void => {
@@ -194,8 +203,12 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
           await subscription.stop();
         },
       };
-      subscriptions.add(tracked);
+      subscriptions.set(tracked, subscription);
       return tracked;
+    },
+
+    dropSubscriptions(): void {
+      for (const subscription of subscriptions.values()) subscription.drop(new Error('Subscription dropped on request'));
     },
 
     async headPosition(): Promise<bigint | 'start'> {
@@ -216,7 +229,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await Promise.all([...subscriptions].map((s) => s.stop()));
+      await Promise.all([...subscriptions.keys()].map((s) => s.stop()));
       await client.dispose();
     },
   };

@@ -1,2 +1,2 @@
 export { createEsdbEventStore } from './esdbEventStore.js';
-export type { EsdbEventStoreOptions } from './esdbEventStore.js';
+export type { EsdbEventStore, EsdbEventStoreOptions } from './esdbEventStore.js';

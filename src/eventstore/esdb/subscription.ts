@@ -34,8 +34,14 @@ type Item =
 /** Stop reading from the server while this many items wait for the handler. */
 const HIGH_WATER = 2_000;
 
-export function startEsdbSubscription(client: EventStoreDBClient, options: SubscribeOptions, tuning: SubscriptionTuning): Subscription {
+export interface DroppableSubscription extends Subscription {
+  /** Ends the current attempt as if the connection had dropped; the loop resubscribes. */
+  drop(reason: Error): void;
+}
+
+export function startEsdbSubscription(client: EventStoreDBClient, options: SubscribeOptions, tuning: SubscriptionTuning): DroppableSubscription {
   const stopping = new AbortController();
+  let dropCurrent: ((reason: Error) => void) | undefined;
   const prefixes = options.prefixes && options.prefixes.length > 0 ? options.prefixes : undefined;
   let resumeFrom: bigint | 'start' = options.fromPosition ?? 'start';
 
@@ -85,6 +91,7 @@ export function startEsdbSubscription(client: EventStoreDBClient, options: Subsc
     subscription.on('close', () => end(new Error('The EventStoreDB subscription closed')));
     const onStop = (): void => end(undefined);
     stopping.signal.addEventListener('abort', onStop);
+    dropCurrent = (reason) => end(reason);
     try {
       for (;;) {
         if (stopping.signal.aborted) return undefined;
@@ -107,6 +114,7 @@ export function startEsdbSubscription(client: EventStoreDBClient, options: Subsc
         await deliverBatch(queue);
       }
     } finally {
+      dropCurrent = undefined;
       stopping.signal.removeEventListener('abort', onStop);
       subscription.removeAllListeners('data');
       subscription.on('error', () => undefined); // late errors of a cancelled call are expected
@@ -159,6 +167,9 @@ export function startEsdbSubscription(client: EventStoreDBClient, options: Subsc
 
   const done = run();
   return {
+    drop(reason) {
+      dropCurrent?.(reason);
+    },
     /** Do not await stop() from inside onEvents: it waits for that very call. */
     async stop() {
       stopping.abort();
