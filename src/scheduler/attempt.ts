@@ -60,6 +60,11 @@ export interface Flight {
   claim?: Claim;
   /** Set once shutdown gave the attempt back: the late outcome must not be retried. */
   released?: boolean;
+  /**
+   * Called once the receiver has answered (or the POST failed): the endpoint is no longer being
+   * used, so its concurrency slot can go to the next message while the outcome is written.
+   */
+  readonly delivered?: () => void;
 }
 
 export type AttemptResult =
@@ -170,6 +175,7 @@ export async function runAttempt(ctx: AttemptContext, flight: Flight): Promise<A
           now: sentAt,
         });
 
+  flight.delivered?.();
   const recordedAt = ctx.clock().toISOString();
   const events = decide(ctx, outcomeCommand(outcome, attemptId, recordedAt), state);
   if (events instanceof DomainError) throw events; // our own attempt is current: a refusal here is a bug

@@ -240,7 +240,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function launch(row: DueMessage): void {
-    const flight: Flight = { messageId: row.message_id, endpointId: row.endpoint_id };
+    // The slot covers the claim and the POST; the outcome append overlaps the next attempts.
+    // The message stays in `flights` (its row skipped) until the outcome is written.
+    let holding = true;
+    const releaseSlot = (): void => {
+      if (!holding) return;
+      holding = false;
+      slots.release(row.endpoint_id);
+    };
+    const flight: Flight = { messageId: row.message_id, endpointId: row.endpoint_id, delivered: releaseSlot };
     const done = runAttempt(ctx, flight)
       .then((result) => {
         storeBackoff.recovered();
@@ -257,7 +265,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       })
       .finally(() => {
         flights.delete(row.message_id);
-        slots.release(row.endpoint_id);
+        releaseSlot();
       });
     flights.set(row.message_id, { flight, done });
   }
