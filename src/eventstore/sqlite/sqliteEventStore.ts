@@ -127,16 +127,15 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
       let atEnd = rows.length < max;
       // Subscribers (read models) see only what is on disk: never an event a power cut could still take back.
       const durableBelow = durable?.durableBelow() ?? null;
-      if (durableBelow !== null && rows.length > 0 && (rows[rows.length - 1] as EventRow).position >= durableBelow) {
-        rows = rows.filter((row) => row.position < durableBelow);
+      if (durableBelow !== null && rows.length > 0 && (rows[rows.length - 1] as EventRow)[0] >= durableBelow) {
+        rows = rows.filter((row) => row[0] < durableBelow);
         atEnd = true;
       }
       const last = rows[rows.length - 1];
-      return {
-        events: rows.filter((row) => passesFilter(row.stream, prefixes)).map(toRecorded),
-        scannedTo: last?.position ?? after,
-        atEnd,
-      };
+      // One pass, no intermediate arrays: a rebuild maps every row of the log through here.
+      const events: RecordedEvent[] = [];
+      for (const row of rows) if (passesFilter(row[2], prefixes)) events.push(toRecorded(row));
+      return { events, scannedTo: last?.[0] ?? after, atEnd };
     });
 
   const readAll = async (readOptions: ReadAllOptions = {}): Promise<RecordedEvent[]> => {
@@ -146,7 +145,8 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     // With a filter, keep scanning until maxCount events pass or the log ends.
     for (;;) {
       const window = await readAfter(position, Math.max(maxCount, 500), readOptions.prefixes);
-      found.push(...window.events);
+      if (found.length === 0 && (window.events.length >= maxCount || window.atEnd)) return window.events.length > maxCount ? window.events.slice(0, maxCount) : window.events;
+      for (const event of window.events) found.push(event);
       position = window.scannedTo;
       if (found.length >= maxCount || window.atEnd) return found.slice(0, maxCount);
     }
@@ -191,13 +191,14 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
-    id: row.id,
-    type: row.type,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    stream: row.stream,
-    revision: row.revision,
-    position: row.position,
-    created: new Date(Number(row.created)),
+    id: row[1],
+    type: row[4],
+    data: JSON.parse(row[5]) as unknown,
+    // Most events carry no metadata: skip the parser for them (a fresh object each time, as JSON.parse gives).
+    metadata: row[6] === '{}' ? {} : (JSON.parse(row[6]) as Record<string, unknown>),
+    stream: row[2],
+    revision: row[3],
+    position: row[0],
+    created: new Date(Number(row[7])),
   };
 }

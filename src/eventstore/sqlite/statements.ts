@@ -4,16 +4,13 @@
  */
 import type Database from 'better-sqlite3';
 
-export interface EventRow {
-  readonly position: bigint;
-  readonly id: string;
-  readonly stream: string;
-  readonly revision: bigint;
-  readonly type: string;
-  readonly data: string;
-  readonly metadata: string;
-  readonly created: bigint;
-}
+/**
+ * One event row as the read statements return it: an array in COLUMNS order (raw mode),
+ * about twice as fast to fetch as one object per row, which matters on full-log scans.
+ */
+export type EventRow = readonly [
+  position: bigint, id: string, stream: string, revision: bigint, type: string, data: string, metadata: string, created: bigint,
+];
 
 const COLUMNS = 'position, id, stream, revision, type, data, metadata, created';
 
@@ -28,9 +25,9 @@ export function prepareStatements(db: Database.Database) {
     insert: prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     head: prepare('SELECT max(position) FROM events').pluck(),
-    forwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`),
-    backwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
-    after: prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+    forwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(true),
+    backwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`).raw(true),
+    after: prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
   };
 }
 
