@@ -12,7 +12,7 @@ const runs = Number(process.env.FUZZ_RUNS ?? 25);
 
 let h: RoutesHarness;
 let routes: { method: string; path: string }[];
-let known: Record<string, string>;
+let known: { endpoint: string; foreignEndpoint: string; message: string; signingKey: string; apiKey: string };
 
 beforeAll(async () => {
   h = await startRoutesHarness();
