@@ -7,6 +7,7 @@ import { decodeEvent, type AnyDomainEvent } from '../domain/events.js';
 import type { RecordedEvent } from '../eventstore/port.js';
 import { isAfter, type Checkpoint, type CheckpointStore } from './database.js';
 import type { Projection, ProjectionWriter, TableNames } from './projection.js';
+import type { RowHold } from './rowCache.js';
 
 export interface ProjectionLogger {
   info(obj: object, msg?: string): void;
@@ -39,8 +40,8 @@ export interface BoundProjection {
   readonly writer: ProjectionWriter;
 }
 
-export const bindWriters = (db: Database.Database, projections: readonly Projection[], table: TableNames = (t) => t): BoundProjection[] =>
-  projections.map((projection) => ({ projection, writer: projection.writer(db, table) }));
+export const bindWriters = (db: Database.Database, projections: readonly Projection[], table: TableNames = (t) => t, hold?: RowHold): BoundProjection[] =>
+  projections.map((projection) => ({ projection, writer: projection.writer(db, table, hold) }));
 
 /**
  * Applies the events after each projection's checkpoint and moves it to the batch's last

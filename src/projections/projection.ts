@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AnyDomainEvent } from '../domain/events.js';
 import { messageEventSchemas, type MessageEvent } from '../domain/message/events.js';
+import type { RowHold } from './rowCache.js';
 
 /**
  * What every read model gives the runner and the rebuild: its tables (created under any
@@ -38,7 +39,8 @@ export interface ProjectionWriter {
 export interface Projection {
   readonly name: ProjectionName;
   readonly tables: readonly TableSpec[];
-  writer(db: Database.Database, table: TableNames): ProjectionWriter;
+  /** hold: a rebuild's write-back across batches (see RowHold); the live runner passes none. */
+  writer(db: Database.Database, table: TableNames, hold?: RowHold): ProjectionWriter;
 }
 
 /** Times in rows are ms since the epoch (INTEGER columns sort and compare cheaply). */

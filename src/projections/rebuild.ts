@@ -18,6 +18,7 @@ import type { EventStore, RecordedEvent } from '../eventstore/port.js';
 import { applyBatch, bindWriters, decodeBatch, discardAll, type ProjectionLogger } from './batch.js';
 import { checkpointStore, openReadModelDatabase, type Checkpoint } from './database.js';
 import type { Projection } from './projection.js';
+import { RowHold } from './rowCache.js';
 
 export interface RebuildProgress {
   readonly phase: 'building' | 'swapping' | 'done';
@@ -36,6 +37,8 @@ export interface RebuildOptions {
   readonly logger: ProjectionLogger;
   /** Events per read and per side-table transaction; default 5000 (bigger pages cost more in GC than they save in writes). */
   readonly pageSize?: number;
+  /** Rows each cache keeps in memory across pages (write-back, see RowHold); default 50,000. */
+  readonly holdRows?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RebuildProgress) => void;
 }
@@ -75,7 +78,8 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     db.transaction(() => {
       for (const [createTable] of ddl) if (createTable !== undefined) db.exec(createTable);
     })();
-    const bound = bindWriters(db, projections, side);
+    const hold = new RowHold(options.holdRows ?? 50_000);
+    const bound = bindWriters(db, projections, side, hold);
     const head = await store.headPosition();
     let position: Checkpoint = 'start';
     let events = 0;
@@ -110,6 +114,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     };
     await catchUp();
     db.transaction(() => {
+      hold.flushAll(); // the held rows before the indexes, so they are indexed in bulk too
       for (const [, ...indexes] of ddl) for (const index of indexes) db.exec(index);
     })();
     await catchUp(); // what arrived while indexing, so little is left for the locked step
@@ -125,6 +130,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
       if (page.length === 0) break;
       apply(page);
     }
+    hold.flushAll();
     const checkpoints = checkpointStore(db);
     for (const p of projections) {
       for (const table of p.tables) {

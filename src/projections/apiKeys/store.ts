@@ -3,7 +3,7 @@ import type { ApiKeyLookup, AuthContext } from '../../api/auth/apiKeys.js';
 import type { AnyDomainEvent } from '../../domain/events.js';
 import { projectEventSchemas, type ProjectEvent } from '../../domain/project/events.js';
 import { isoOf, type Projection, type TableNames } from '../projection.js';
-import { RowCache } from '../rowCache.js';
+import { RowCache, type RowHold } from '../rowCache.js';
 import { evolveApiKeyRow, evolveProjectRow, type ApiKeyRow, type ProjectRow } from './evolve.js';
 
 export const apiKeysTable = {
@@ -28,7 +28,7 @@ const isProjectEvent = (event: AnyDomainEvent): event is ProjectEvent => project
 export const apiKeysProjection: Projection = {
   name: 'api-keys',
   tables: [apiKeysTable, projectsTable],
-  writer(db: Database.Database, table: TableNames) {
+  writer(db: Database.Database, table: TableNames, hold?: RowHold) {
     const k = table('api_keys');
     const p = table('projects');
     const loadKey = db.prepare(`SELECT * FROM ${k} WHERE key_id = ?`);
@@ -42,12 +42,12 @@ export const apiKeysProjection: Projection = {
       load: (key) => (loadKey.get(key) as ApiKeyRow | undefined) ?? null,
       save: (_key, row) => saveKey.run(row),
       remove: (key) => removeKey.run(key),
-    });
+    }, hold);
     const projects = new RowCache<ProjectRow>({
       load: (key) => (loadProject.get(key) as ProjectRow | undefined) ?? null,
       save: (_key, row) => saveProject.run(row),
       remove: (key) => removeProject.run(key),
-    });
+    }, hold);
     return {
       apply(event) {
         if (!isProjectEvent(event)) return;

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AnyDomainEvent } from '../../domain/events.js';
 import type { Projection, ProjectionWriter, TableNames } from '../projection.js';
 import { isMessageEvent, isoOf } from '../projection.js';
-import { RowCache } from '../rowCache.js';
+import { RowCache, type RowHold } from '../rowCache.js';
 import { evolveDueRetry, type DueRetryRow, type DueStatus } from './evolve.js';
 
 export const dueRetryTable = {
@@ -25,7 +25,7 @@ const fromSql = (r: SqlRow): DueRetryRow => ({ ...r, expedited: r.expedited === 
 export const dueRetryProjection: Projection = {
   name: 'due-retry',
   tables: [dueRetryTable],
-  writer(db: Database.Database, table: TableNames): ProjectionWriter {
+  writer(db: Database.Database, table: TableNames, hold?: RowHold): ProjectionWriter {
     const t = table('due_retry');
     const load = db.prepare(`SELECT * FROM ${t} WHERE message_id = ?`);
     const save = db.prepare(`INSERT OR REPLACE INTO ${t} (message_id, project_id, endpoint_id, status, due_at, attempt_no, lease_until, expedited)
@@ -38,7 +38,7 @@ export const dueRetryProjection: Projection = {
       },
       save: (_key, row) => save.run({ ...row, expedited: row.expedited ? 1 : 0 }),
       remove: (key) => remove.run(key),
-    });
+    }, hold);
     return {
       apply(event: AnyDomainEvent) {
         if (isMessageEvent(event)) rows.update(event.data.message_id, event, evolveDueRetry);

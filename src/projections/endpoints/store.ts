@@ -3,7 +3,7 @@ import { endpointEventSchemas, type EndpointEvent } from '../../domain/endpoint/
 import type { AnyDomainEvent } from '../../domain/events.js';
 import { decodeCursor, InvalidCursorError, toPage, type Page } from '../cursor.js';
 import { isoOf, type Projection, type TableNames } from '../projection.js';
-import { RowCache } from '../rowCache.js';
+import { RowCache, type RowHold } from '../rowCache.js';
 import { evolveEndpointRow, type EndpointRow } from './evolve.js';
 
 export const endpointsTable = {
@@ -30,7 +30,7 @@ const isEndpointEvent = (event: AnyDomainEvent): event is EndpointEvent => endpo
 export const endpointsProjection: Projection = {
   name: 'endpoints',
   tables: [endpointsTable],
-  writer(db: Database.Database, table: TableNames) {
+  writer(db: Database.Database, table: TableNames, hold?: RowHold) {
     const t = table('endpoints');
     const load = db.prepare(`SELECT * FROM ${t} WHERE endpoint_id = ?`);
     const save = db.prepare(`INSERT OR REPLACE INTO ${t} (endpoint_id, project_id, url, description, paused, rate_limit_rps, burst, headers, deleted, created_at, updated_at)
@@ -43,7 +43,7 @@ export const endpointsProjection: Projection = {
       },
       save: (_key, row) => save.run({ ...row, paused: row.paused ? 1 : 0, deleted: row.deleted ? 1 : 0, headers: JSON.stringify(row.headers) }),
       remove: (key) => remove.run(key),
-    });
+    }, hold);
     return {
       apply(event) {
         if (isEndpointEvent(event)) rows.update(event.data.endpoint_id, event, evolveEndpointRow);

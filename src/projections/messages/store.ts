@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { MessageStatus } from '../../domain/message/state.js';
 import { decodeCursor, InvalidCursorError, toPage, type Page } from '../cursor.js';
 import { isMessageEvent, isoOf, isoOrNull, type Projection, type TableNames } from '../projection.js';
-import { RowCache } from '../rowCache.js';
+import { RowCache, type RowHold } from '../rowCache.js';
 import { evolveMessageRow, type MessageRow } from './evolve.js';
 
 const COLUMNS = [
@@ -30,7 +30,7 @@ export const messagesTable = {
 export const messagesProjection: Projection = {
   name: 'messages',
   tables: [messagesTable],
-  writer(db: Database.Database, table: TableNames) {
+  writer(db: Database.Database, table: TableNames, hold?: RowHold) {
     const t = table('messages');
     const load = db.prepare(`SELECT * FROM ${t} WHERE message_id = ?`);
     const save = db.prepare(`INSERT OR REPLACE INTO ${t} (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
@@ -39,7 +39,7 @@ export const messagesProjection: Projection = {
       load: (key) => (load.get(key) as MessageRow | undefined) ?? null,
       save: (_key, row) => save.run(row),
       remove: (key) => remove.run(key),
-    });
+    }, hold);
     return {
       apply(event) {
         if (isMessageEvent(event)) rows.update(event.data.message_id, event, evolveMessageRow);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { isMessageEvent, isoOf, type Projection, type TableNames } from '../projection.js';
-import { RowCache } from '../rowCache.js';
+import { RowCache, type RowHold } from '../rowCache.js';
 import {
   BUCKET_MS, bucketKey, bucketOf, countOf, evolveMessageRef, evolveMetricsBucket, type MessageRefRow, type MetricsBucketRow,
 } from './evolve.js';
@@ -27,7 +27,7 @@ export const metricsMessagesTable = {
 export const metricsProjection: Projection = {
   name: 'metrics',
   tables: [metricsBucketsTable, metricsMessagesTable],
-  writer(db: Database.Database, table: TableNames) {
+  writer(db: Database.Database, table: TableNames, hold?: RowHold) {
     const b = table('metrics_buckets');
     const m = table('metrics_messages');
     const loadRef = db.prepare(`SELECT * FROM ${m} WHERE message_id = ?`);
@@ -45,12 +45,12 @@ export const metricsProjection: Projection = {
       load: (key) => (loadRef.get(key) as MessageRefRow | undefined) ?? null,
       save: (_key, row) => saveRef.run(row),
       remove: (key) => removeRef.run(key),
-    });
+    }, hold);
     const buckets = new RowCache<MetricsBucketRow>({
       load: (key) => (loadBucket.get(...splitKey(key)) as MetricsBucketRow | undefined) ?? null,
       save: (_key, row) => saveBucket.run(row),
       remove: (key) => removeBucket.run(...splitKey(key)),
-    });
+    }, hold);
     return {
       apply(event) {
         if (!isMessageEvent(event)) return;
