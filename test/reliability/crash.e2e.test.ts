@@ -100,6 +100,19 @@ describe(`crash suite: ${kills} kills (seed ${seed})`, { timeout: 60_000 + kills
     // What a crash does duplicate: an attempt the receiver answered whose outcome the log lost
     // (abandoned), so the message was sent again under the next attempt number.
     const lostOutcomes = [...counts.keys()].filter((pair) => abandoned.has(pair));
+    // Where the log did record an outcome, it is the receiver's answer.
+    const recorded = new Map<string, number | undefined>();
+    for (const [id, events] of run.streams) {
+      for (const e of events) {
+        if (e.type === 'DeliveryAttemptSucceeded' || e.type === 'DeliveryAttemptFailed') {
+          recorded.set(`${id}#${String(e.data.attempt_no)}`, e.data.response_status as number | undefined);
+        }
+      }
+    }
+    const mismatched = run.seen
+      .filter((s) => recorded.has(`${s.messageId}#${s.attempt}`) && recorded.get(`${s.messageId}#${s.attempt}`) !== s.status)
+      .map((s) => `${s.messageId}#${s.attempt}: receiver answered ${s.status}, log says ${String(recorded.get(`${s.messageId}#${s.attempt}`))}`);
+    expect(mismatched).toEqual([]);
     const acked = run.acknowledged.length;
     console.log(
       JSON.stringify({
