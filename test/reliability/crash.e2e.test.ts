@@ -6,15 +6,16 @@ import { runCrashScenario, type CrashRun } from './support/crashRun.js';
 
 // kill -9 at random moments under a mixed load, restart, and check what users trust the service
 // for. The short form (3 kills) runs in `npm test`; `npm run test:crash` sets CRASH_KILLS=10 for
-// the long form. CRASH_SEED repeats a run.
+// the long form. CRASH_SEED repeats a run; CRASH_SYNCHRONOUS=NORMAL runs the store without FULL.
 const kills = Number(process.env.CRASH_KILLS ?? 3);
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+const synchronous = process.env.CRASH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
 
-describe(`crash suite: ${kills} kills (seed ${seed})`, { timeout: 60_000 + kills * 15_000 }, () => {
+describe(`crash suite: ${kills} kills (seed ${seed}, synchronous ${synchronous})`, { timeout: 60_000 + kills * 15_000 }, () => {
   let run: CrashRun;
 
   beforeAll(async () => {
-    run = await runCrashScenario({ kills, seed, settleMs: 30_000 });
+    run = await runCrashScenario({ kills, seed, settleMs: 30_000, synchronous });
   }, 60_000 + kills * 15_000);
 
   afterAll(() => {
@@ -118,6 +119,7 @@ describe(`crash suite: ${kills} kills (seed ${seed})`, { timeout: 60_000 + kills
       JSON.stringify({
         suite: 'crash',
         seed: run.seed,
+        synchronous,
         kills: run.kills,
         requests: run.requests,
         acknowledged: acked,

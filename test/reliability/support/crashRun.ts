@@ -43,7 +43,7 @@ export interface CrashRun {
 
 const apiKey = 'hb_test_crash_suite_key_00000001';
 
-export async function runCrashScenario(options: { kills: number; seed: number; settleMs: number }): Promise<CrashRun> {
+export async function runCrashScenario(options: { kills: number; seed: number; settleMs: number; synchronous?: 'FULL' | 'NORMAL' }): Promise<CrashRun> {
   const started = Date.now();
   const random = seededRandom(options.seed);
   const receiver = await startFlakyReceiver({ failShare: 0.35, seed: options.seed + 1, delayMs: 15 });
@@ -60,6 +60,8 @@ export async function runCrashScenario(options: { kills: number; seed: number; s
     LEASE_MS: '3000',
     DELIVERY_TIMEOUT_MS: '2000',
     SHUTDOWN_GRACE_MS: '2000',
+    // kill -9 must lose nothing acknowledged under either setting (NORMAL only risks power loss).
+    SQLITE_SYNCHRONOUS: options.synchronous ?? 'FULL',
   };
   let output = '';
   let service: ServiceProcess = await startServiceProcess(env);
