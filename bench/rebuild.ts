@@ -4,7 +4,7 @@
  *
  *   npm run bench:rebuild            # seeds 1,000,000 events
  *   npm run bench:rebuild -- --short # seeds 100,000 events
- *   npm run bench:rebuild -- --page-size 5000 # rebuild (and adapter scan) page size (default 5000)
+ *   npm run bench:rebuild -- --page-size 5000 # rebuild (and adapter scan) page size (default: the rebuild's, 1000; the adapter scan 5000)
  *   BENCH_KEEP=1 npm run bench:rebuild     # keep the seeded store file to profile against
  *
  * Seeding writes realistic message lifecycles straight into the adapter's `events` table

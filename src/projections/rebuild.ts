@@ -35,7 +35,11 @@ export interface RebuildOptions {
   readonly file: string;
   readonly projections: readonly Projection[];
   readonly logger: ProjectionLogger;
-  /** Events per read and per side-table transaction; default 5000 (bigger pages cost more in GC than they save in writes). */
+  /**
+   * Events per read and per side-table transaction; default 1000. With rows held across
+   * pages (holdRows) a page costs little besides its events, and small pages leave less
+   * alive for each young-generation GC to copy (1000 beat 5000 by ~15% here, 20000 was slower).
+   */
   readonly pageSize?: number;
   /** Rows each cache keeps in memory across pages (write-back, see RowHold); default 50,000. */
   readonly holdRows?: number;
@@ -64,7 +68,7 @@ export function dropSideTables(db: Database.Database, projections: readonly Proj
 
 export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult> {
   const { store, projections, logger, signal } = options;
-  const pageSize = options.pageSize ?? 5000;
+  const pageSize = options.pageSize ?? 1000;
   const startedAt = performance.now();
   const db = openReadModelDatabase(options.file);
   db.pragma('cache_size = -262144'); // 256 MiB: the rows a page touches stay in memory
