@@ -15,6 +15,8 @@ export interface RowIo<Row> {
  * it leaves memory (the oldest first once a cache holds more than `limit`) or at flushAll.
  * A message whose lifecycle spans pages is then loaded and written once instead of once per
  * page. The live runner never holds rows: its tables change under it (a rebuild's swap).
+ * The tables must start EMPTY: a key no row was ever written for is then known to be absent
+ * without asking SQLite (see WrittenKeys), which spares one lookup per new message per table.
  */
 export class RowHold {
   private readonly caches: RowCache<unknown>[] = [];
@@ -31,13 +33,47 @@ export class RowHold {
   }
 }
 
+/**
+ * The keys a holding cache wrote, as a Bloom filter (fixed 1 MiB): "no" is certain, so the
+ * key's row is not in the (initially empty) table; "maybe" falls back to a lookup. Past a few
+ * million keys it answers "maybe" more often, which only costs the lookups it saved.
+ */
+class WrittenKeys {
+  private readonly bits = new Uint32Array(1 << 18); // 2^23 bits
+
+  add(key: string): void {
+    const [a, b] = WrittenKeys.hashes(key);
+    this.bits[a >>> 5]! |= 1 << (a & 31);
+    this.bits[b >>> 5]! |= 1 << (b & 31);
+  }
+
+  mightHave(key: string): boolean {
+    const [a, b] = WrittenKeys.hashes(key);
+    return (this.bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+  }
+
+  /** Two FNV-1a variants over the UTF-16 code units, 23 bits each. */
+  private static hashes(key: string): [number, number] {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    }
+    return [(h1 ^ (h1 >>> 15)) & 0x7fffff, (h2 ^ (h2 >>> 13)) & 0x7fffff];
+  }
+}
+
 export class RowCache<Row> {
   private readonly rows = new Map<string, Row | null>();
   private readonly dirty = new Set<string>();
   private readonly limit: number;
+  private readonly written: WrittenKeys | undefined;
 
   constructor(private readonly io: RowIo<Row>, hold?: RowHold) {
     this.limit = hold?.limit ?? 0;
+    this.written = hold === undefined ? undefined : new WrittenKeys();
     hold?.register(this as RowCache<unknown>);
   }
 
@@ -45,7 +81,7 @@ export class RowCache<Row> {
     const held = this.rows.get(key);
     if (held !== undefined) return held;
     if (this.rows.has(key)) return null;
-    const row = this.io.load(key);
+    const row = this.written !== undefined && !this.written.mightHave(key) ? null : this.io.load(key);
     this.rows.set(key, row);
     return row;
   }
@@ -96,6 +132,9 @@ export class RowCache<Row> {
   private write(key: string): void {
     const row = this.rows.get(key) ?? null;
     if (row === null) this.io.remove(key);
-    else this.io.save(key, row);
+    else {
+      this.io.save(key, row);
+      this.written?.add(key);
+    }
   }
 }
