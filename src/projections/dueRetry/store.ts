@@ -29,14 +29,14 @@ export const dueRetryProjection: Projection = {
     const t = table('due_retry');
     const load = db.prepare(`SELECT * FROM ${t} WHERE message_id = ?`);
     const save = db.prepare(`INSERT OR REPLACE INTO ${t} (message_id, project_id, endpoint_id, status, due_at, attempt_no, lease_until, expedited)
-      VALUES (@message_id, @project_id, @endpoint_id, @status, @due_at, @attempt_no, @lease_until, @expedited)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`); // positional: cheaper to bind than named, and no copy of the row per write
     const remove = db.prepare(`DELETE FROM ${t} WHERE message_id = ?`);
     const rows = new RowCache<DueRetryRow>({
       load: (key) => {
         const r = load.get(key) as SqlRow | undefined;
         return r ? fromSql(r) : null;
       },
-      save: (_key, row) => save.run({ ...row, expedited: row.expedited ? 1 : 0 }),
+      save: (_key, r) => save.run(r.message_id, r.project_id, r.endpoint_id, r.status, r.due_at, r.attempt_no, r.lease_until, r.expedited ? 1 : 0),
       remove: (key) => remove.run(key),
     }, hold);
     return {
