@@ -6,16 +6,18 @@ import { runCrashScenario, type CrashRun } from './support/crashRun.js';
 
 // kill -9 at random moments under a mixed load, restart, and check what users trust the service
 // for. The short form (3 kills) runs in `npm test`; `npm run test:crash` sets CRASH_KILLS=10 for
-// the long form. CRASH_SEED repeats a run; CRASH_SYNCHRONOUS=NORMAL runs the store without FULL.
+// the long form. CRASH_SEED repeats a run; CRASH_SYNCHRONOUS=NORMAL runs the store without FULL;
+// CRASH_STORE=esdb runs the service on the EventStoreDB stand-in (its own process, not killed).
 const kills = Number(process.env.CRASH_KILLS ?? 3);
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const synchronous = process.env.CRASH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
+const store = process.env.CRASH_STORE === 'esdb' ? 'esdb' : 'sqlite';
 
-describe(`crash suite: ${kills} kills (seed ${seed}, synchronous ${synchronous})`, { timeout: 60_000 + kills * 15_000 }, () => {
+describe(`crash suite: ${kills} kills (seed ${seed}, ${store}, synchronous ${synchronous})`, { timeout: 60_000 + kills * 15_000 }, () => {
   let run: CrashRun;
 
   beforeAll(async () => {
-    run = await runCrashScenario({ kills, seed, settleMs: 30_000, synchronous });
+    run = await runCrashScenario({ kills, seed, settleMs: 30_000, synchronous, store });
   }, 60_000 + kills * 15_000);
 
   afterAll(() => {
@@ -52,6 +54,10 @@ describe(`crash suite: ${kills} kills (seed ${seed}, synchronous ${synchronous})
       if (!ok) missing.push(`${ack.op} ${ack.messageId} ${ack.requestId}: log has ${types.join(',')}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('never answers 500 INTERNAL_ERROR, however it was killed before', () => {
+    expect(Object.keys(run.statuses).filter((code) => code.startsWith('500'))).toEqual([]);
   });
 
   it('leaves no message stuck once the scheduler has run', () => {
@@ -119,11 +125,13 @@ describe(`crash suite: ${kills} kills (seed ${seed}, synchronous ${synchronous})
       JSON.stringify({
         suite: 'crash',
         seed: run.seed,
+        store,
         synchronous,
         kills: run.kills,
         requests: run.requests,
         acknowledged: acked,
         unanswered: run.unanswered,
+        statuses: run.statuses,
         messages: run.streams.size,
         posts: run.seen.length,
         samePairTwice: twice.length,

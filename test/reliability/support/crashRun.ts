@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.js';
 import { testCertificate } from '../../support/testCertificate.js';
-import { readMessageStreams, lifecycleStatus, type LoggedEvent } from './eventLog.js';
+import { startEsdbProcess, type EsdbProcess } from '../../support/esdbProcess.js';
+import { readMessageStreams, readMessageStreamsFromEsdb, lifecycleStatus, type LoggedEvent } from './eventLog.js';
 import { seededRandom, startFlakyReceiver, type SeenAttempt } from './flakyReceiver.js';
 
 /**
@@ -28,9 +29,12 @@ export interface CrashRun {
   /** Requests that got no answer (the process died under them or was down). */
   readonly unanswered: number;
   readonly acknowledged: Acknowledged[];
+  /** How many answers of each HTTP status the load got. */
+  readonly statuses: Record<string, number>;
   readonly seen: SeenAttempt[];
   readonly dataDir: string;
-  readonly eventsFile: string;
+  /** Where the log is: the SQLite file, or the EventStoreDB connection string. */
+  readonly log: string;
   readonly output: string;
   readonly ms: number;
   /** Message ids still not terminal once the scheduler had time to finish them. */
@@ -43,7 +47,23 @@ export interface CrashRun {
 
 const apiKey = 'hb_test_crash_suite_key_00000001';
 
-export async function runCrashScenario(options: { kills: number; seed: number; settleMs: number; synchronous?: 'FULL' | 'NORMAL' }): Promise<CrashRun> {
+export async function runCrashScenario(options: {
+  kills: number;
+  seed: number;
+  settleMs: number;
+  synchronous?: 'FULL' | 'NORMAL';
+  /** 'esdb': the service on the EventStoreDB stand-in (its own process, never killed). */
+  store?: 'sqlite' | 'esdb';
+}): Promise<CrashRun> {
+  const esdb: EsdbProcess | undefined = options.store === 'esdb' ? await startEsdbProcess() : undefined;
+  try {
+    return await scenario(options, esdb);
+  } finally {
+    await esdb?.stop();
+  }
+}
+
+async function scenario(options: { kills: number; seed: number; settleMs: number; synchronous?: 'FULL' | 'NORMAL' }, esdb: EsdbProcess | undefined): Promise<CrashRun> {
   const started = Date.now();
   const random = seededRandom(options.seed);
   const receiver = await startFlakyReceiver({ failShare: 0.35, seed: options.seed + 1, delayMs: 15 });
@@ -62,11 +82,13 @@ export async function runCrashScenario(options: { kills: number; seed: number; s
     SHUTDOWN_GRACE_MS: '2000',
     // kill -9 must lose nothing acknowledged under either setting (NORMAL only risks power loss).
     SQLITE_SYNCHRONOUS: options.synchronous ?? 'FULL',
+    ...(esdb === undefined ? {} : { EVENTSTORE_CONNECTION_STRING: esdb.connectionString }),
   };
   let output = '';
   let service: ServiceProcess = await startServiceProcess(env);
   let url: string | undefined = service.url;
 
+  const statuses: Record<string, number> = {};
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> } | undefined> => {
     if (url === undefined) return undefined;
     try {
@@ -76,7 +98,10 @@ export async function runCrashScenario(options: { kills: number; seed: number; s
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(10_000),
       });
-      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+      const json = (await res.json()) as Record<string, unknown>;
+      const code = res.status >= 400 ? `${res.status} ${String((json.error as { code?: string } | undefined)?.code)}` : String(res.status);
+      statuses[code] = (statuses[code] ?? 0) + 1;
+      return { status: res.status, json };
     } catch {
       return undefined;
     }
@@ -135,10 +160,11 @@ export async function runCrashScenario(options: { kills: number; seed: number; s
 
   // Let the scheduler finish every message: with 1 s retries and 3 attempts that takes seconds.
   const eventsFile = join(dataDir, 'events.sqlite');
+  const readLog = (): Promise<Map<string, LoggedEvent[]>> => (esdb === undefined ? Promise.resolve(readMessageStreams(eventsFile)) : readMessageStreamsFromEsdb(esdb.connectionString));
   let stuck: string[];
   const deadline = Date.now() + options.settleMs;
   for (;;) {
-    const streams = readMessageStreams(eventsFile);
+    const streams = await readLog();
     stuck = [...streams].filter(([, events]) => !['succeeded', 'failed_permanent'].includes(lifecycleStatus(events))).map(([id]) => id);
     if (stuck.length === 0 || Date.now() > deadline) break;
     await sleep(200);
@@ -150,9 +176,9 @@ export async function runCrashScenario(options: { kills: number; seed: number; s
   // A fresh DATA_DIR holding a copy of the log: the rebuild starts from nothing but events.
   const rebuiltDir = mkdtempSync(join(tmpdir(), 'ledgerhook-crash-rebuild-'));
   for (const suffix of ['', '-wal']) {
-    if (existsSync(`${eventsFile}${suffix}`)) copyFileSync(`${eventsFile}${suffix}`, join(rebuiltDir, `events.sqlite${suffix}`));
+    if (esdb === undefined && existsSync(`${eventsFile}${suffix}`)) copyFileSync(`${eventsFile}${suffix}`, join(rebuiltDir, `events.sqlite${suffix}`));
   }
-  const rebuild = await runCli(['projections', 'rebuild', 'all'], { DATA_DIR: rebuiltDir });
+  const rebuild = await runCli(['projections', 'rebuild', 'all'], { DATA_DIR: rebuiltDir, ...(esdb === undefined ? {} : { EVENTSTORE_CONNECTION_STRING: esdb.connectionString }) });
 
   return {
     seed: options.seed,
@@ -160,13 +186,14 @@ export async function runCrashScenario(options: { kills: number; seed: number; s
     requests,
     unanswered,
     acknowledged,
+    statuses,
     seen: receiver.seen,
     dataDir,
-    eventsFile,
+    log: esdb?.connectionString ?? eventsFile,
     output,
     ms: Date.now() - started,
     stuck,
-    streams: readMessageStreams(eventsFile),
+    streams: await readLog(),
     rebuiltDir,
     rebuildCode: rebuild.code,
     rebuildStderr: rebuild.stderr,

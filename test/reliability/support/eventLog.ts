@@ -87,3 +87,20 @@ export function dumpTables(file: string): Record<string, unknown[]> {
     db.close();
   }
 }
+
+/** The same view of the log, read from EventStoreDB (the stand-in) through the adapter. */
+export async function readMessageStreamsFromEsdb(connectionString: string): Promise<Map<string, LoggedEvent[]>> {
+  const { createEsdbEventStore } = await import('../../../src/eventstore/esdb/index.js');
+  const store = createEsdbEventStore({ connectionString });
+  try {
+    const streams = new Map<string, LoggedEvent[]>();
+    for (const r of await store.readAll({ prefixes: ['message-'], maxCount: 10_000_000 })) {
+      const id = r.stream.slice('message-'.length);
+      const event: LoggedEvent = { position: Number(r.position), stream: r.stream, type: r.type, data: r.data as Record<string, unknown>, metadata: { ...r.metadata } };
+      streams.set(id, [...(streams.get(id) ?? []), event]);
+    }
+    return streams;
+  } finally {
+    await store.close();
+  }
+}
