@@ -75,6 +75,8 @@ server.listen(0, '127.0.0.1', () => console.log('ready ' + server.address().port
 async function startReceiver(): Promise<{ port: number; stop: () => void }> {
   const { certPath, keyPath } = testCertificate();
   const child = spawn(process.execPath, ['-e', RECEIVER], { env: { ...process.env, CERT: certPath, KEY: keyPath }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The receiver inherits our stderr: it must not outlive a bench that throws.
+  process.once('exit', () => child.kill());
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     lines.once('line', (line) => resolve(Number(line.split(' ')[1])));
