@@ -1,4 +1,4 @@
-import { createLogger } from './api/index.js';
+import { createLogger, flushLogger } from './api/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startService } from './compose/service.js';
 
@@ -17,7 +17,8 @@ async function main(): Promise<void> {
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        // The log is asynchronous: exit once this last line is out.
+        void flushLogger(logger).then(() => process.exit(1));
       },
     );
   };

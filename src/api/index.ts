@@ -18,5 +18,5 @@ export type { AppDeps } from './app.js';
 export type { Readiness } from './opsRoutes.js';
 export { startWebServer, stopWebServer } from './server.js';
 export type { WebServer } from './server.js';
-export { createLogger } from './logger.js';
+export { createLogger, flushLogger } from './logger.js';
 export { currentLogger, currentRequestId } from './requestScope.js';

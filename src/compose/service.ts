@@ -5,6 +5,7 @@ import {
   OpenApiRegistry,
   createApiKeyAuthenticator,
   createApp,
+  flushLogger,
   startWebServer,
   stopWebServer,
   type Readiness,
@@ -135,12 +136,17 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      // Stop taking requests and claims first; then the runner and the store they use.
-      await Promise.all([web ? stopWebServer(web, config.SHUTDOWN_GRACE_MS) : undefined, scheduler?.stop()]);
-      closeDeliverer();
-      await runner.stop();
-      readModels.close();
-      await store.close();
+      // Stop taking requests and claims first; then the runner and the store they use;
+      // the log last, so every line the others wrote while stopping is out before exit.
+      try {
+        await Promise.all([web ? stopWebServer(web, config.SHUTDOWN_GRACE_MS) : undefined, scheduler?.stop()]);
+        closeDeliverer();
+        await runner.stop();
+        readModels.close();
+        await store.close();
+      } finally {
+        await flushLogger(logger);
+      }
     })());
   return { store, readModels, runner, ...(web === undefined ? {} : { web }), ...(scheduler === undefined ? {} : { scheduler }), stop };
 }
