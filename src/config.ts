@@ -48,6 +48,10 @@ export const configSchema = z.object({
   /** How long a started attempt is leased to its scheduler before it counts as abandoned. */
   LEASE_MS: int(1000, 3_600_000).default(60_000),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+}).refine((c) => c.LEASE_MS > c.DELIVERY_TIMEOUT_MS, {
+  // A lease shorter than an attempt would let another scheduler start the same message while it is still being delivered.
+  message: 'must be greater than DELIVERY_TIMEOUT_MS',
+  path: ['LEASE_MS'],
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -29,3 +29,10 @@ describe('loadConfig', () => {
     expect(config.ROLE).toEqual(['scheduler']);
   });
 });
+
+describe('lease and delivery timeout', () => {
+  it('refuses a lease that an attempt could outlive', () => {
+    expect(() => loadConfig({ LEASE_MS: '10000', DELIVERY_TIMEOUT_MS: '15000' })).toThrow(/LEASE_MS: must be greater than DELIVERY_TIMEOUT_MS/);
+    expect(loadConfig({ LEASE_MS: '20000', DELIVERY_TIMEOUT_MS: '15000' }).LEASE_MS).toBe(20000);
+  });
+});

@@ -45,6 +45,7 @@ describe('concurrency across processes', () => {
       MAX_ATTEMPTS: '4',
       SCHEDULER_POLL_MS: '100',
       LEASE_MS: '5000',
+      DELIVERY_TIMEOUT_MS: '4000',
     };
     const scheduler = (): Promise<ServiceProcess> => startServiceProcess({ ...common, ROLE: 'scheduler', DATA_DIR: freshDir() }, 30_000, 'scheduler');
     const started = await Promise.all([startServiceProcess({ ...common, ROLE: 'api', DATA_DIR: freshDir(), BOOTSTRAP_API_KEY: apiKey }), scheduler(), scheduler()]);
