@@ -8,7 +8,7 @@ import { startService, type RunningService } from '../../src/compose/service.js'
 import { loadConfig } from '../../src/config.js';
 import { hostileNames, hostileTargets } from '../support/hostileTargets.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../support/httpsReceiver.js';
-import { REQUEST_ID } from '../support/routesHarness.js';
+import { REQUEST_ID, startRoutesHarness } from '../support/routesHarness.js';
 
 // The SSRF table at the API, with the development switch off: a URL whose host is an address
 // (in any spelling) or a loopback name is refused at creation with ENDPOINT_BLOCKED and appends
@@ -100,5 +100,21 @@ describe('SSRF at the API', () => {
     expect(JSON.stringify(attempts[0])).toMatch(/blocked|loopback/);
     expect(message.status).toBe('failed_permanent');
     expect(receiver.connections()).toBe(0);
+  });
+
+  it('refuses cloud metadata targets even with the development switch on', async () => {
+    const dev = await startRoutesHarness({ allowPrivateEndpoints: true });
+    try {
+      const metadata = hostileTargets(receiver.port).filter(([target, range]) => range === 'metadata' && !isName(target));
+      expect(metadata.length).toBeGreaterThanOrEqual(5);
+      for (const [target] of metadata) {
+        const answer = await dev.request('POST', '/v1/endpoints', { body: { url: target } });
+        expect(answer.body.error?.code, target).toBe('ENDPOINT_BLOCKED');
+      }
+      // ...while the switch does what it says for loopback.
+      expect((await dev.request('POST', '/v1/endpoints', { body: { url: `https://127.0.0.1:${receiver.port}/dev` } })).status).toBe(201);
+    } finally {
+      await dev.close();
+    }
   });
 });
