@@ -1,5 +1,6 @@
 /** The domain's public surface: pure deciders, event schemas, stream names, the retry policy. */
 export * from './errors.js';
+export * from './deliveryHeaders.js';
 export * from './streams.js';
 export * from './schema.js';
 export * from './events.js';

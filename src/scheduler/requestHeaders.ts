@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { isReservedDeliveryHeader } from '../domain/deliveryHeaders.js';
 import { signatureHeaders } from './signing.js';
 
 /**
@@ -8,27 +9,9 @@ import { signatureHeaders } from './signing.js';
  *   2. the message's per-send headers (the more specific wins on a clash, compared without case),
  *   3. the service's own headers, which custom headers can never replace: Content-Type,
  *      User-Agent, X-Webhook-Id/-Attempt/-Timestamp/-Signature, and transport headers such as Host
- *      and Content-Length, which are dropped from custom headers entirely.
+ *      and Content-Length, which are dropped from custom headers entirely (the list is the one
+ *      the API refuses: src/domain/deliveryHeaders.ts).
  */
-const reserved = new Set([
-  'content-type',
-  'user-agent',
-  'x-webhook-id',
-  'x-webhook-attempt',
-  'x-webhook-timestamp',
-  'x-webhook-signature',
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'proxy-connection',
-]);
-
 export interface HeaderInput {
   endpointHeaders?: Readonly<Record<string, string>>;
   messageHeaders?: Readonly<Record<string, string>>;
@@ -50,7 +33,7 @@ export function buildRequestHeaders(input: HeaderInput): Record<string, string> 
   for (const source of [input.endpointHeaders, input.messageHeaders]) {
     for (const [name, value] of Object.entries(source ?? {})) {
       const key = name.toLowerCase();
-      if (reserved.has(key)) continue;
+      if (isReservedDeliveryHeader(key)) continue;
       try {
         validateHeaderName(name);
         validateHeaderValue(name, value);

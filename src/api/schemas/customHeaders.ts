@@ -1,5 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { z } from 'zod';
+import { isReservedDeliveryHeader } from '../../domain/deliveryHeaders.js';
 import { DomainError } from '../../domain/errors.js';
 
 /**
@@ -10,29 +11,6 @@ import { DomainError } from '../../domain/errors.js';
  */
 export const MAX_CUSTOM_HEADERS = 50;
 export const MAX_CUSTOM_HEADER_BYTES = 8 * 1024;
-
-const forbiddenNames: ReadonlySet<string> = new Set([
-  // the reference's own examples
-  'host',
-  'authorization',
-  // the transport's: a custom value would corrupt or smuggle the request
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'proxy-connection',
-  'proxy-authorization',
-  // the service's: payloads are JSON, and receivers must be able to trust these
-  'content-type',
-  'user-agent',
-]);
-
-/** X-Webhook-* is the service's namespace (signature, timestamp, id, attempt). */
-const isForbidden = (lower: string): boolean => forbiddenNames.has(lower) || lower.startsWith('x-webhook-');
 
 /** Shape only; the rules that answer INVALID_HEADERS run in checkCustomHeaders. */
 export const customHeaders = z
@@ -56,7 +34,7 @@ export function checkCustomHeaders(headers: Readonly<Record<string, string>>): v
       throw invalidHeaders(`header name '${JSON.stringify(shown).slice(1, -1)}' is not a valid HTTP header name`, shown);
     }
     const lower = name.toLowerCase();
-    if (isForbidden(lower)) throw invalidHeaders(`header '${name}' is forbidden and cannot be overridden`, name);
+    if (isReservedDeliveryHeader(lower)) throw invalidHeaders(`header '${name}' is forbidden and cannot be overridden`, name);
     if (seen.has(lower)) throw invalidHeaders(`header '${name}' is given more than once (names are case-insensitive)`, name);
     seen.add(lower);
     try {
