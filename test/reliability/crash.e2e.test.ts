@@ -45,6 +45,9 @@ describe(`crash suite: ${kills} kills (seed ${seed}, ${store}, synchronous ${syn
             return mine.includes('RetryCancelled') || mine.includes('MessageFailedPermanently');
           case 'replay':
             return mine.includes('MessageReplayed');
+          case 'resend':
+            // The first request may have written the message before the kill; either way it exists.
+            return types.includes('MessageQueued');
           default: {
             const never: never = ack.op;
             return never;
@@ -54,6 +57,18 @@ describe(`crash suite: ${kills} kills (seed ${seed}, ${store}, synchronous ${syn
       if (!ok) missing.push(`${ack.op} ${ack.messageId} ${ack.requestId}: log has ${types.join(',')}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('makes one message per idempotency key, even where a kill fell between claiming the key and writing the message', () => {
+    const byKey = new Map<string, string[]>();
+    for (const [id, events] of run.streams) {
+      const queued = events.find((e) => e.type === 'MessageQueued');
+      const key = queued?.data.idempotency_key;
+      if (typeof key === 'string') byKey.set(key, [...(byKey.get(key) ?? []), id]);
+    }
+    expect([...byKey].filter(([, ids]) => ids.length > 1)).toEqual([]);
+    const resent = run.acknowledged.filter((a) => a.op === 'resend');
+    expect(new Set(resent.map((a) => a.messageId)).size).toBe(resent.length);
   });
 
   it('never answers 500 INTERNAL_ERROR, however it was killed before', () => {
@@ -131,6 +146,7 @@ describe(`crash suite: ${kills} kills (seed ${seed}, ${store}, synchronous ${syn
         requests: run.requests,
         acknowledged: acked,
         unanswered: run.unanswered,
+        resent: run.resent,
         statuses: run.statuses,
         messages: run.streams.size,
         posts: run.seen.length,

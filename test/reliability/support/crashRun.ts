@@ -13,7 +13,8 @@ import { seededRandom, startFlakyReceiver, type SeenAttempt } from './flakyRecei
  * that fails a share of attempts, and kill -9 at seeded random moments followed by a restart.
  * Returns what the callers were told and what the receiver saw; the checks live in the test.
  */
-export type Operation = 'send' | 'retry-now' | 'cancel' | 'replay';
+/** 'resend': a send whose answer a kill swallowed, repeated with its idempotency key after the last restart. */
+export type Operation = 'send' | 'retry-now' | 'cancel' | 'replay' | 'resend';
 
 export interface Acknowledged {
   readonly op: Operation;
@@ -28,6 +29,8 @@ export interface CrashRun {
   readonly requests: number;
   /** Requests that got no answer (the process died under them or was down). */
   readonly unanswered: number;
+  /** Unanswered sends repeated with their idempotency key at the end. */
+  readonly resent: number;
   readonly acknowledged: Acknowledged[];
   /** How many answers of each HTTP status the load got. */
   readonly statuses: Record<string, number>;
@@ -114,6 +117,7 @@ async function scenario(options: { kills: number; seed: number; settleMs: number
   const acknowledged: Acknowledged[] = [];
   const known: string[] = [];
   let requests = 0;
+  const unansweredSends: unknown[] = [];
   let unanswered = 0;
   let loading = true;
   const requestIdOf = (json: Record<string, unknown>): string => String((json.meta as { request_id?: string } | undefined)?.request_id);
@@ -128,8 +132,12 @@ async function scenario(options: { kills: number; seed: number; settleMs: number
       const op: Operation = known.length === 0 || roll < 0.45 ? 'send' : roll < 0.7 ? 'retry-now' : roll < 0.8 ? 'cancel' : 'replay';
       requests += 1;
       if (op === 'send') {
-        const answer = await call('POST', '/v1/webhooks/send', { endpoint_id: endpointId, payload: { n: requests } });
-        if (answer === undefined) unanswered += 1;
+        const body = { endpoint_id: endpointId, payload: { n: requests }, idempotency_key: `crash-${options.seed}-${requests}` };
+        const answer = await call('POST', '/v1/webhooks/send', body);
+        if (answer === undefined) {
+          unanswered += 1;
+          unansweredSends.push(body);
+        }
         else if (answer.status >= 200 && answer.status < 300) {
           const messageId = (answer.json.data as { message_id: string }).message_id;
           known.push(messageId);
@@ -158,6 +166,14 @@ async function scenario(options: { kills: number; seed: number; settleMs: number
   loading = false;
   await Promise.all(workers);
 
+  // What a careful client does with a send whose answer it never got: send it again with the
+  // same idempotency key. It must be accepted, and name a message that exists.
+  for (const body of unansweredSends) {
+    const answer = await call('POST', '/v1/webhooks/send', body);
+    if (answer === undefined || answer.status !== 202) throw new Error(`a repeated send was refused: ${JSON.stringify(answer)}`);
+    acknowledged.push({ op: 'resend', messageId: (answer.json.data as { message_id: string }).message_id, status: answer.status, requestId: requestIdOf(answer.json) });
+  }
+
   // Let the scheduler finish every message: with 1 s retries and 3 attempts that takes seconds.
   const eventsFile = join(dataDir, 'events.sqlite');
   const readLog = (): Promise<Map<string, LoggedEvent[]>> => (esdb === undefined ? Promise.resolve(readMessageStreams(eventsFile)) : readMessageStreamsFromEsdb(esdb.connectionString));
@@ -185,6 +201,7 @@ async function scenario(options: { kills: number; seed: number; settleMs: number
     kills: options.kills,
     requests,
     unanswered,
+    resent: unansweredSends.length,
     acknowledged,
     statuses,
     seen: receiver.seen,
