@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   DomainError,
   decodeEndpointEvent,
@@ -22,7 +22,8 @@ import { sendMessage as sendIdempotently } from './sendMessage.js';
 
 /** Message use-cases behind the API: send (with idempotency) and the caller's actions on one message. */
 
-const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+// One-shot hashing (no Hash object per call); strings are hashed as UTF-8.
+const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 export interface SendInput {
   readonly project_id: string;
