@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpTables } from './support/eventLog.js';
-import { runCrashScenario, type CrashRun } from './support/crashRun.js';
+import { crashApiKey, runCrashScenario, type CrashRun } from './support/crashRun.js';
 
 // kill -9 at random moments under a mixed load, restart, and check what users trust the service
 // for. The short form (3 kills) runs in `npm test`; `npm run test:crash` sets CRASH_KILLS=10 for
@@ -71,8 +71,10 @@ describe(`crash suite: ${kills} kills (seed ${seed}, ${store}, synchronous ${syn
     expect(new Set(resent.map((a) => a.messageId)).size).toBe(resent.length);
   });
 
-  it('never answers 500 INTERNAL_ERROR, however it was killed before', () => {
+  it('never answers 500 INTERNAL_ERROR, however it was killed before, and never logs the API key', () => {
     expect(Object.keys(run.statuses).filter((code) => code.startsWith('500'))).toEqual([]);
+    expect(run.output).toContain('ledgerhook listening');
+    expect(run.output).not.toContain(crashApiKey);
   });
 
   it('leaves no message stuck once the scheduler has run', () => {

@@ -43,10 +43,10 @@ describe('secrets stay secret, and guessing keys is rate limited', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function call(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; headers: Headers }> {
+  async function call(key: string, method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; json: Json; headers: Headers }> {
     const res = await fetch(`${service.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extra },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -134,7 +134,8 @@ describe('secrets stay secret, and guessing keys is rate limited', () => {
     const statuses: number[] = [];
     let limited: { status: number; json: Json; headers: Headers } | undefined;
     for (let i = 0; i < 40 && limited === undefined; i += 1) {
-      const answer = await call(`hb_guess_${String(i).padStart(4, '0')}_not_a_real_key`, 'GET', '/v1/endpoints');
+      // A different X-Forwarded-For on every guess: not behind a proxy, it must not pass for a new client.
+      const answer = await call(`hb_guess_${String(i).padStart(4, '0')}_not_a_real_key`, 'GET', '/v1/endpoints', undefined, { 'x-forwarded-for': `203.0.113.${i + 1}` });
       statuses.push(answer.status);
       if (answer.status === 429) limited = answer;
     }

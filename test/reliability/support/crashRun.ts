@@ -48,7 +48,8 @@ export interface CrashRun {
   readonly rebuildStderr: string;
 }
 
-const apiKey = 'hb_test_crash_suite_key_00000001';
+export const crashApiKey = 'hb_test_crash_suite_key_00000001';
+const apiKey = crashApiKey;
 
 export async function runCrashScenario(options: {
   kills: number;
@@ -157,8 +158,8 @@ async function scenario(options: { kills: number; seed: number; settleMs: number
   for (let kill = 0; kill < options.kills; kill += 1) {
     await sleep(500 + Math.floor(random() * 1500));
     url = undefined;
-    output += service.output();
     await service.stop('SIGKILL');
+    output += service.output();
     service = await startServiceProcess(env);
     url = service.url;
   }
@@ -185,8 +186,8 @@ async function scenario(options: { kills: number; seed: number; settleMs: number
     if (stuck.length === 0 || Date.now() > deadline) break;
     await sleep(200);
   }
-  output += service.output();
   await service.stop('SIGTERM');
+  output += service.output();
   await receiver.close();
 
   // A fresh DATA_DIR holding a copy of the log: the rebuild starts from nothing but events.
