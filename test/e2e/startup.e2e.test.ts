@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/serviceProcess.js';
 
@@ -43,6 +44,18 @@ describe('starting the service as a user does', () => {
     const again = await start({ DATA_DIR: dataDir });
     expect(again.output()).not.toMatch(/shown only now/);
     expect(await retryNowStatus(again.url, key as string)).toBe(404);
+  });
+
+  it('on SIGTERM writes every log line before it exits: one access line per answered request, then the shutdown line', async () => {
+    const key = `hb_live_${'L'.repeat(32)}`;
+    const service = await start({ DATA_DIR: freshDataDir(), BOOTSTRAP_API_KEY: key });
+    const answered = (await Promise.all(Array.from({ length: 300 }, () => retryNowStatus(service.url, key)))).length;
+    const closed = once(service.child, 'close'); // stdout fully read, not only the process gone
+    expect(await service.stop()).toBe(0);
+    await closed;
+    const lines = service.output().split('\n').filter((line) => line.startsWith('{'));
+    expect(lines.filter((line) => line.includes('"msg":"request"') && line.includes('/retry-now'))).toHaveLength(answered);
+    expect(lines.some((line) => line.includes('"msg":"shutting down"'))).toBe(true);
   });
 
   it('uses BOOTSTRAP_API_KEY instead of printing a generated key', async () => {
