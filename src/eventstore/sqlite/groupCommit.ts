@@ -19,6 +19,8 @@ interface PendingAppend {
   readonly stream: string;
   readonly events: readonly PreparedEvent[];
   readonly expected: ExpectedRevision;
+  /** Date.now() past which waiting for another process's write lock gives up. */
+  readonly lockDeadline: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -31,6 +33,10 @@ export interface GroupCommitStats {
   /** Most appends one transaction carried. */
   largestBatch: number;
 }
+
+/** First and longest pause between tries for a write lock another process holds. */
+const LOCK_RETRY_FIRST_MS = 2;
+const LOCK_RETRY_MAX_MS = 50;
 
 /** Beyond this many appends a transaction is split, so one batch cannot hold the lock for long. */
 const MAX_BATCH = 2000;
@@ -48,6 +54,9 @@ export class GroupCommitter {
   readonly #lastRevisions = new Map<string, bigint | null>();
   #dataVersion: unknown = undefined;
   #scheduled = false;
+  #lockRetry: NodeJS.Timeout | undefined;
+  #lockRetryMs = LOCK_RETRY_FIRST_MS;
+  readonly #lockWaitMs: number;
   readonly #db: Database.Database;
   readonly #sql: Statements;
   readonly #now: () => Date;
@@ -60,7 +69,22 @@ export class GroupCommitter {
    * and every outcome waits for `durable` to fsync the WAL off the event loop, so an
    * acknowledged append is as safe as under synchronous=FULL while the loop keeps serving.
    */
-  constructor(db: Database.Database, sql: Statements, now: () => Date, committed: () => void, durable?: DurableLog, afterCommit: () => void = () => undefined) {
+  /**
+   * `lockWaitMs`: how long an append waits for a write lock held by another process (the
+   * CLI, a rebuild) before it fails as StoreUnavailableError. The wait is asynchronous: the
+   * lock is tried without SQLite's busy timeout and retried on a timer, so the event loop
+   * keeps serving reads, health checks and other work meanwhile.
+   */
+  constructor(
+    db: Database.Database,
+    sql: Statements,
+    now: () => Date,
+    committed: () => void,
+    durable?: DurableLog,
+    afterCommit: () => void = () => undefined,
+    lockWaitMs = 5000,
+  ) {
+    this.#lockWaitMs = lockWaitMs;
     this.#db = db;
     this.#sql = sql;
     this.#now = now;
@@ -71,8 +95,8 @@ export class GroupCommitter {
 
   enqueue(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ stream, events, expected, resolve, reject });
-      if (!this.#scheduled) {
+      this.#queue.push({ stream, events, expected, lockDeadline: Date.now() + this.#lockWaitMs, resolve, reject });
+      if (!this.#scheduled && this.#lockRetry === undefined) {
         this.#scheduled = true;
         // setImmediate, not a microtask: writers that resume from the previous commit
         // all get to enqueue before this batch closes.
@@ -81,25 +105,51 @@ export class GroupCommitter {
     });
   }
 
-  /** Writes everything queued now (also used by close()). */
-  flush(): void {
+  /**
+   * Writes everything queued now. `blocking` (close()) waits for another process's lock on
+   * the event loop, up to the lock wait, so nothing accepted is left unwritten.
+   */
+  flush(blocking = false): void {
     this.#scheduled = false;
+    clearTimeout(this.#lockRetry);
+    this.#lockRetry = undefined;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MAX_BATCH);
-      this.#commit(batch);
+      const waiting = this.#commit(batch, blocking);
+      if (waiting.length > 0) {
+        this.#queue.unshift(...waiting);
+        this.#lockRetry = setTimeout(() => this.flush(), this.#lockRetryMs);
+        this.#lockRetryMs = Math.min(this.#lockRetryMs * 2, LOCK_RETRY_MAX_MS);
+        return;
+      }
+    }
+    this.#lockRetryMs = LOCK_RETRY_FIRST_MS;
+  }
+
+  /** Takes the write lock without blocking the loop (or, `blocking`, waiting up to the lock wait). */
+  #begin(blocking: boolean): void {
+    this.#db.pragma(`busy_timeout = ${blocking ? this.#lockWaitMs : 0}`);
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } finally {
+      this.#db.pragma(`busy_timeout = ${this.#lockWaitMs}`);
     }
   }
 
-  #commit(batch: readonly PendingAppend[]): void {
+  /** Commits the batch; returns the appends still waiting for a lock another process holds. */
+  #commit(batch: readonly PendingAppend[], blocking: boolean): readonly PendingAppend[] {
     const outcomes: (() => void)[] = [];
     let wrote = false;
     let firstPosition: bigint | undefined;
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
+      this.#begin(blocking);
     } catch (error) {
-      const failure = toStoreError(error, 'Cannot start an append transaction');
-      for (const item of batch) item.reject(failure);
-      return;
+      const busy = (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+      const now = Date.now();
+      const waiting = busy && !blocking ? batch.filter((item) => item.lockDeadline > now) : [];
+      const failure = toStoreError(error, busy ? `Another process held the event store's write lock for ${this.#lockWaitMs} ms` : 'Cannot start an append transaction');
+      for (const item of batch) if (!waiting.includes(item)) item.reject(failure);
+      return waiting;
     }
     try {
       const dataVersion = this.#sql.dataVersion.get();
@@ -124,7 +174,7 @@ export class GroupCommitter {
       const failure = toStoreError(error, 'Append transaction failed');
       const reported = failure instanceof StoreUnavailableError ? failure : new StoreUnavailableError('Append transaction failed', { cause: error });
       for (const item of batch) item.reject(reported);
-      return;
+      return [];
     }
     this.#afterCommit();
     this.stats.transactions += 1;
@@ -139,6 +189,7 @@ export class GroupCommitter {
       const failure = new StoreUnavailableError('The append was committed but could not be made durable (fsync failed)', { cause: error });
       for (const item of batch) item.reject(failure);
     });
+    return [];
   }
 
   #apply(item: PendingAppend, created: bigint): { result: AppendResult; written: boolean; first?: bigint } {

@@ -69,7 +69,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
   const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable, () => {
     cache.clear(); // whatever this commit wrote, no cached stream may hide it
     checkpointer?.committed();
-  });
+  }, options.busyTimeoutMs ?? 5000);
   let closed = false;
 
   const guard = <T>(what: string, run: () => T): T => {
@@ -176,7 +176,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     },
     close: async () => {
       if (closed) return;
-      committer.flush(); // nothing accepted is left unwritten
+      committer.flush(true); // nothing accepted is left unwritten
       closed = true;
       await durable?.settled(); // nor unsynced
       clearInterval(poller);
