@@ -72,12 +72,15 @@ export function createAppendHandler(log: MemoryLog, track: (call: grpc.ServerRea
     call.on('error', () => untrack());
     call.on('end', () => {
       untrack();
+      // A client that vanished mid-call never half-closed it: a real server commits nothing.
+      if (call.cancelled) return;
       const refused = refusal();
       if (refused) return callback(refused);
       if (failure) return callback(failure);
       if (payloadSize(events) > MAX_APPEND_SIZE) {
         return callback(serverError(grpc.status.INVALID_ARGUMENT, 'Maximum Append Size Exceeded', 'maximum-append-size-exceeded', { 'maximum-append-size': String(MAX_APPEND_SIZE) }));
       }
+      if (events.length === 0) return callback(serverError(grpc.status.INVALID_ARGUMENT, 'An append must carry at least one event', 'invalid-argument', {}));
       callback(null, appendResponse(expected, log.append(stream, expected, events)));
     });
   };
