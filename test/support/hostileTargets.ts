@@ -1,8 +1,8 @@
 /**
- * Hostile endpoint targets for SSRF tests, each with the range the guard should name. The same
- * table is written out in test/scheduler/deliverSsrf.int.test.ts (delivery time, with a stubbed
- * resolver for the names below); it can import this one instead. Targets on loopback take the
- * port of a live receiver, so a target let through shows up as a connection it accepted.
+ * Hostile endpoint targets for SSRF tests, each with the range the guard should name: used at
+ * delivery time (test/scheduler/deliverSsrf.int.test.ts, with a stubbed resolver for the names
+ * below) and at the API (test/security/ssrf.int.test.ts). Targets on loopback take the port of
+ * a live receiver, so a target let through shows up as a connection it accepted.
  */
 export const hostileNames: Record<string, string[]> = {
   'internal.example': ['10.1.2.3'],
