@@ -61,6 +61,10 @@ export class Checkpointer {
     const worker = this.#worker;
     this.#worker = undefined;
     if (worker === undefined) return;
+    // Unref'd while it runs (it must not keep a finished process alive), but close() waits
+    // for it: without a ref an otherwise idle process would exit mid-close, skipping
+    // whatever follows (the store's own close, a logger flush).
+    worker.ref();
     worker.postMessage('close');
     await this.#exited;
   }
