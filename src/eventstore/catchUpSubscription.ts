@@ -109,6 +109,21 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Starts a catch-up subscription that `live` tracks while it runs (so the store can drop
+ * or stop every live subscription), and forgets it once stopped.
+ */
+export function startTrackedSubscription(source: LogSource, options: SubscribeOptions, batchSize: number, live: Set<DroppableSubscription>): Subscription {
+  const subscription = startCatchUpSubscription(source, options, batchSize);
+  live.add(subscription);
+  return {
+    stop: async () => {
+      live.delete(subscription);
+      await subscription.stop();
+    },
+  };
+}
+
 /** Stream filter every adapter applies: system streams never pass; then the prefixes, if any. */
 export function passesFilter(stream: string, prefixes: readonly string[] | undefined): boolean {
   if (stream.startsWith('$')) return false;

@@ -4,7 +4,7 @@
  */
 import { decideAppend } from '../appendDecision.js';
 import { ChangeSignal } from '../changeSignal.js';
-import { passesFilter, startCatchUpSubscription } from '../catchUpSubscription.js';
+import { passesFilter, startTrackedSubscription } from '../catchUpSubscription.js';
 import type { DroppableSubscription, LogWindow } from '../catchUpSubscription.js';
 import { InvalidAppendError, StoreUnavailableError } from '../errors.js';
 import type {
@@ -127,14 +127,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
 
   const subscribeToAll = (subscribeOptions: SubscribeOptions): Subscription => {
     assertOpen();
-    const subscription = startCatchUpSubscription({ readAfter, changes }, subscribeOptions, batchSize);
-    subscriptions.add(subscription);
-    return {
-      stop: async () => {
-        subscriptions.delete(subscription);
-        await subscription.stop();
-      },
-    };
+    return startTrackedSubscription({ readAfter, changes }, subscribeOptions, batchSize, subscriptions);
   };
 
   return {

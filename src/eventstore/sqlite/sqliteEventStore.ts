@@ -4,7 +4,7 @@
  * take SQLite's write lock (waiting up to the busy timeout), and live subscriptions
  * poll the head every `pollIntervalMs` so they see appends made elsewhere.
  */
-import { startCatchUpSubscription } from '../catchUpSubscription.js';
+import { startTrackedSubscription } from '../catchUpSubscription.js';
 import type { DroppableSubscription, LogWindow } from '../catchUpSubscription.js';
 import { passesFilter } from '../catchUpSubscription.js';
 import { ChangeSignal } from '../changeSignal.js';
@@ -154,14 +154,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
 
   const subscribeToAll = (subscribeOptions: SubscribeOptions): Subscription => {
     if (closed) throw new StoreUnavailableError('The event store is closed (subscribe)');
-    const subscription = startCatchUpSubscription({ readAfter, changes }, subscribeOptions, batchSize);
-    subscriptions.add(subscription);
-    return {
-      stop: async () => {
-        subscriptions.delete(subscription);
-        await subscription.stop();
-      },
-    };
+    return startTrackedSubscription({ readAfter, changes }, subscribeOptions, batchSize, subscriptions);
   };
 
   return {
