@@ -86,6 +86,35 @@ export function createAppendHandler(log: MemoryLog, track: (call: grpc.ServerRea
   };
 }
 
+/** The four setters one wire message has for an expected revision (their names differ per message). */
+interface ExpectedSetters {
+  any(empty: InstanceType<typeof sharedPb.Empty>): unknown;
+  noStream(empty: InstanceType<typeof sharedPb.Empty>): unknown;
+  streamExists(empty: InstanceType<typeof sharedPb.Empty>): unknown;
+  revision(value: string): unknown;
+}
+
+function setExpected(expected: WireExpected, set: ExpectedSetters): void {
+  switch (expected.kind) {
+    case 'any':
+      set.any(new sharedPb.Empty());
+      return;
+    case 'no_stream':
+      set.noStream(new sharedPb.Empty());
+      return;
+    case 'stream_exists':
+      set.streamExists(new sharedPb.Empty());
+      return;
+    case 'revision':
+      set.revision(expected.revision.toString());
+      return;
+    default: {
+      const never: never = expected;
+      throw new Error(`unknown expected revision ${String(never)}`);
+    }
+  }
+}
+
 function appendResponse(expected: WireExpected, outcome: AppendOutcome): AppendResp {
   const response = new streamsPb.AppendResp();
   if (outcome.ok) {
@@ -96,24 +125,12 @@ function appendResponse(expected: WireExpected, outcome: AppendOutcome): AppendR
   const wrong = new streamsPb.AppendResp.WrongExpectedVersion();
   if (outcome.currentRevision === 'no_stream') wrong.setCurrentNoStream(new sharedPb.Empty());
   else wrong.setCurrentRevision(outcome.currentRevision.toString());
-  switch (expected.kind) {
-    case 'any':
-      wrong.setExpectedAny(new sharedPb.Empty());
-      break;
-    case 'no_stream':
-      wrong.setExpectedNoStream(new sharedPb.Empty());
-      break;
-    case 'stream_exists':
-      wrong.setExpectedStreamExists(new sharedPb.Empty());
-      break;
-    case 'revision':
-      wrong.setExpectedRevision(expected.revision.toString());
-      break;
-    default: {
-      const never: never = expected;
-      throw new Error(`unknown expected revision ${String(never)}`);
-    }
-  }
+  setExpected(expected, {
+    any: (v) => wrong.setExpectedAny(v),
+    noStream: (v) => wrong.setExpectedNoStream(v),
+    streamExists: (v) => wrong.setExpectedStreamExists(v),
+    revision: (v) => wrong.setExpectedRevision(v),
+  });
   response.setWrongExpectedVersion(wrong);
   return response;
 }
@@ -172,24 +189,12 @@ function batchResponse(request: BatchAppendReq, batch: PendingBatch, log: Memory
   const response = new streamsPb.BatchAppendResp();
   response.setCorrelationId(request.getCorrelationId());
   response.setStreamIdentifier(streamIdentifier(batch.stream));
-  switch (batch.expected.kind) {
-    case 'any':
-      response.setAny(new sharedPb.Empty());
-      break;
-    case 'no_stream':
-      response.setNoStream(new sharedPb.Empty());
-      break;
-    case 'stream_exists':
-      response.setStreamExists(new sharedPb.Empty());
-      break;
-    case 'revision':
-      response.setStreamPosition(batch.expected.revision.toString());
-      break;
-    default: {
-      const never: never = batch.expected;
-      throw new Error(`unknown expected revision ${String(never)}`);
-    }
-  }
+  setExpected(batch.expected, {
+    any: (v) => response.setAny(v),
+    noStream: (v) => response.setNoStream(v),
+    streamExists: (v) => response.setStreamExists(v),
+    revision: (v) => response.setStreamPosition(v),
+  });
   if (!batch.failure && payloadSize(batch.events) > MAX_APPEND_SIZE) {
     batch.failure = { code: FAILED_PRECONDITION, message: 'Maximum Append Size Exceeded', details: packed(new sharedPb.MaximumAppendSizeExceeded().setMaxappendsize(MAX_APPEND_SIZE), 'MaximumAppendSizeExceeded') };
   }
@@ -206,24 +211,12 @@ function batchResponse(request: BatchAppendReq, batch: PendingBatch, log: Memory
   const wrong = new sharedPb.WrongExpectedVersion();
   if (outcome.currentRevision === 'no_stream') wrong.setCurrentNoStream(new sharedPb.Empty());
   else wrong.setCurrentStreamRevision(outcome.currentRevision.toString());
-  switch (batch.expected.kind) {
-    case 'any':
-      wrong.setExpectedAny(new sharedPb.Empty());
-      break;
-    case 'no_stream':
-      wrong.setExpectedNoStream(new sharedPb.Empty());
-      break;
-    case 'stream_exists':
-      wrong.setExpectedStreamExists(new sharedPb.Empty());
-      break;
-    case 'revision':
-      wrong.setExpectedStreamPosition(batch.expected.revision.toString());
-      break;
-    default: {
-      const never: never = batch.expected;
-      throw new Error(`unknown expected revision ${String(never)}`);
-    }
-  }
+  setExpected(batch.expected, {
+    any: (v) => wrong.setExpectedAny(v),
+    noStream: (v) => wrong.setExpectedNoStream(v),
+    streamExists: (v) => wrong.setExpectedStreamExists(v),
+    revision: (v) => wrong.setExpectedStreamPosition(v),
+  });
   response.setError(status(WRONG_EXPECTED_VERSION_CODE, 'Wrong expected version.', packed(wrong, 'WrongExpectedVersion')));
   return response;
 }
