@@ -1,39 +1,22 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../src/eventstore/port.js';
-import { startHttpsReceiver, type HttpsReceiver, type ReceivedRequest, type Reply } from '../support/httpsReceiver.js';
+import { type HttpsReceiver, type ReceivedRequest, type Reply } from '../support/httpsReceiver.js';
 import {
-  createEndpoint, endpointCommand, eventsOf, fakeClock, hmacSha256Hex, memoryStore, send, startNode, T0, typesOf, until, untilLast,
-  type FakeClock, type SchedulerNode,
+  createEndpoint, endpointCommand, eventsOf, hmacSha256Hex, send, T0, typesOf, until, untilLast, useSchedulerWorld, type FakeClock, type SchedulerNode,
 } from './support/schedulerHarness.js';
 
 /**
  * The delivery loop end to end inside one process: real store, real projections, a real HTTPS
  * receiver. What a user sees: the message's events, and what the receiver got.
  */
+const world = useSchedulerWorld();
 let receiver: HttpsReceiver;
 let store: EventStore;
 let clock: FakeClock;
-let node: SchedulerNode | undefined;
-
-beforeAll(async () => {
-  receiver = await startHttpsReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-});
-beforeEach(() => {
-  store = memoryStore();
-  clock = fakeClock();
-  receiver.requests.length = 0;
-  receiver.setDefault({ status: 200, body: '{"ok":true}' });
-});
-afterEach(async () => {
-  await node?.close();
-  node = undefined;
-  await store.close();
-});
+beforeEach(() => ({ receiver, store, clock } = world));
+let node: SchedulerNode;
 
 const dataOf = (events: { data: unknown }[], index: number) => events[index]?.data as Record<string, unknown>;
 
@@ -43,7 +26,7 @@ describe('a delivery that succeeds', () => {
     const secretTwo = 'whsec_second_key_0123456789abcdefghijk';
     const endpointId = await createEndpoint(store, clock, { url: receiver.url('/hooks'), headers: { 'X-Tenant': 'acme' }, secret: secretOne });
     await endpointCommand(store, { type: 'CreateSigningKey', endpoint_id: endpointId, signing_key: { key_id: 'sk_2', secret: secretTwo, key_hint: 'hijk' }, now: clock().toISOString() });
-    node = startNode(store, clock);
+    node = world.node();
     const payload = '{"event":"invoice.paid","amount":1200,"note":"top secret payload"}';
     const id = await send(store, clock, endpointId, payload, { 'X-Order': '42' });
 
@@ -99,7 +82,7 @@ describe('each failure class', () => {
       const url = path === '/refused' ? `https://127.0.0.1:${refusedPort}/refused` : receiver.url(path);
       ids[path] = await send(store, clock, await createEndpoint(store, clock, { url }));
     }
-    node = startNode(store, clock, { timeoutMs: 300 });
+    node = world.node({ timeoutMs: 300 });
     const now = T0;
     const after = (seconds: number) => new Date(now + seconds * 1000).toISOString();
 
@@ -133,7 +116,7 @@ describe('each failure class', () => {
   it('follows the whole slow schedule to failed_permanent after 8 attempts under a fake clock', async () => {
     receiver.setDefault({ status: 500 });
     const id = await send(store, clock, await createEndpoint(store, clock, { url: receiver.url('/always-500') }));
-    node = startNode(store, clock);
+    node = world.node();
     const slow = [1800, 7200, 21600, 43200, 86400, 172800, 259200];
     for (let attempt = 1; attempt <= 7; attempt++) {
       const events = await until(async () => {
@@ -160,7 +143,7 @@ describe('endpoint changes', () => {
     const first = 'whsec_first_key_abcdefghijklmnopqrstuv';
     const second = 'whsec_rotated_key_0123456789abcdefghij';
     const endpointId = await createEndpoint(store, clock, { url: receiver.url(), secret: first });
-    node = startNode(store, clock, { endpointTtlMs: 0 });
+    node = world.node({ endpointTtlMs: 0 });
     await untilLast(store, await send(store, clock, endpointId), 'DeliveryAttemptSucceeded');
     await endpointCommand(store, { type: 'CreateSigningKey', endpoint_id: endpointId, signing_key: { key_id: 'sk_2', secret: second, key_hint: 'ghij' }, now: clock().toISOString() });
     const payload = '{"after":"rotation"}';
@@ -174,7 +157,7 @@ describe('endpoint changes', () => {
     const endpointId = await createEndpoint(store, clock, { url: receiver.url() });
     const id = await send(store, clock, endpointId);
     await endpointCommand(store, { type: 'DeleteEndpoint', endpoint_id: endpointId, now: clock().toISOString() });
-    node = startNode(store, clock);
+    node = world.node();
     const events = await untilLast(store, id, 'MessageFailedPermanently');
     expect(events[2]?.data).toMatchObject({ error: 'blocked', error_text: 'the endpoint was deleted', retryable: false });
     expect(receiver.requests).toHaveLength(0);

@@ -1,40 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../src/eventstore/port.js';
-import { startHttpsReceiver, type HttpsReceiver } from '../support/httpsReceiver.js';
+import type { HttpsReceiver } from '../support/httpsReceiver.js';
 import {
-  createEndpoint, endpointCommand, eventsOf, fakeClock, memoryStore, messageCommand, send, sleep, startNode, typesOf, until, untilLast, withReadJitter,
-  type FakeClock, type SchedulerNode,
+  createEndpoint, endpointCommand, eventsOf, messageCommand, send, sleep, startNode, typesOf, until, untilLast, withReadJitter, useSchedulerWorld, type FakeClock, type SchedulerNode, type NodeOptions,
 } from './support/schedulerHarness.js';
 
 /** Retry-now, two schedulers on one log, paused endpoints and rate limits. */
+const world = useSchedulerWorld();
 let receiver: HttpsReceiver;
 let store: EventStore;
 let clock: FakeClock;
-let nodes: SchedulerNode[] = [];
-
-beforeAll(async () => {
-  receiver = await startHttpsReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-});
-beforeEach(() => {
-  store = memoryStore();
-  clock = fakeClock();
-  receiver.requests.length = 0;
-  receiver.setDefault({ status: 200, body: '{"ok":true}' });
-});
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-  await store.close();
-});
-
-const node = (...args: Parameters<typeof startNode> extends [unknown, unknown, ...infer R] ? R : never): SchedulerNode => {
-  const started = startNode(store, clock, ...args);
-  nodes.push(started);
-  return started;
-};
+beforeEach(() => ({ receiver, store, clock } = world));
+const node = (options?: NodeOptions): SchedulerNode => world.node(options);
 const attemptsOf = (events: { type: string; data: unknown }[]) =>
   events.filter((e) => e.type === 'DeliveryAttemptStarted').map((e) => (e.data as { attempt_no: number }).attempt_no);
 
@@ -64,7 +41,8 @@ describe('two schedulers on one store', () => {
     ];
     const one = startNode(withReadJitter(store), clock, { instanceId: 'one' });
     const two = startNode(withReadJitter(store), clock, { instanceId: 'two' });
-    nodes.push(one, two);
+    world.track(one);
+    world.track(two);
     const ids: string[] = [];
     for (let i = 0; i < 120; i++) ids.push(await send(store, clock, endpoints[i % 2] as string));
 

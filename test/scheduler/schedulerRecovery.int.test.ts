@@ -1,41 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/eventstore/errors.js';
 import type { EventStore } from '../../src/eventstore/port.js';
-import { startHttpsReceiver, type HttpsReceiver } from '../support/httpsReceiver.js';
+import type { HttpsReceiver } from '../support/httpsReceiver.js';
 import {
-  createEndpoint, eventsOf, fakeClock, memoryStore, messageCommand, send, sleep, startNode, typesOf, until, untilLast,
-  type FakeClock, type SchedulerNode,
+  createEndpoint, eventsOf, messageCommand, send, sleep, startNode, typesOf, until, untilLast, useSchedulerWorld, type FakeClock, type SchedulerNode,
 } from './support/schedulerHarness.js';
 
 /** Leases of vanished workers, graceful shutdown and restart, an unreachable store. */
+const world = useSchedulerWorld();
 let receiver: HttpsReceiver;
 let store: EventStore;
 let clock: FakeClock;
-let nodes: SchedulerNode[] = [];
-
-beforeAll(async () => {
-  receiver = await startHttpsReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-});
-beforeEach(() => {
-  store = memoryStore();
-  clock = fakeClock();
-  receiver.requests.length = 0;
-  receiver.setDefault({ status: 200, body: '{"ok":true}' });
-});
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-  await store.close();
-});
-
-const track = (node: SchedulerNode): SchedulerNode => {
-  nodes.push(node);
-  return node;
-};
+beforeEach(() => ({ receiver, store, clock } = world));
+const track = (node: SchedulerNode): SchedulerNode => world.track(node);
 const attemptsOf = (events: { type: string; data: unknown }[]) =>
   events.filter((e) => e.type === 'DeliveryAttemptStarted').map((e) => (e.data as { attempt_no: number }).attempt_no);
 

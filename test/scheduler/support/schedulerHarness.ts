@@ -13,6 +13,8 @@ import { createProjectionRunner, openReadModels, type ProjectionRunner, type Rea
 import type { SchedulerLogger } from '../../../src/scheduler/attempt.js';
 import { createDeliverer, type Deliverer } from '../../../src/scheduler/deliver.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from '../../../src/scheduler/scheduler.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startHttpsReceiver, type HttpsReceiver } from '../../support/httpsReceiver.js';
 import { testCertificate } from '../../support/testCertificate.js';
 
 /**
@@ -109,6 +111,62 @@ export function startNode(store: EventStore, clock: FakeClock, options: NodeOpti
 }
 
 export const memoryStore = (): EventStore => createMemoryEventStore();
+
+/** What every loop test starts from: one receiver per file, a fresh store and clock per test. */
+export interface SchedulerWorld {
+  readonly receiver: HttpsReceiver;
+  readonly store: EventStore;
+  readonly clock: FakeClock;
+  /** Starts a node on the world's store (or `store`), closed after the test. */
+  node(options?: NodeOptions, store?: EventStore): SchedulerNode;
+  /** Closes `node` after the test. */
+  track(node: SchedulerNode): SchedulerNode;
+}
+
+/** Registers the hooks that build and tear down a SchedulerWorld; call it at a file's top level. */
+export function useSchedulerWorld(): SchedulerWorld {
+  let receiver: HttpsReceiver | undefined;
+  let store: EventStore | undefined;
+  let clock: FakeClock | undefined;
+  const nodes: SchedulerNode[] = [];
+  const present = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the scheduler world has no ${what} outside a test`);
+    return value;
+  };
+  beforeAll(async () => {
+    receiver = await startHttpsReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+  beforeEach(() => {
+    store = memoryStore();
+    clock = fakeClock();
+    present(receiver, 'receiver').requests.length = 0;
+    present(receiver, 'receiver').setDefault({ status: 200, body: '{"ok":true}' });
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+    await store?.close();
+  });
+  const world: SchedulerWorld = {
+    get receiver() {
+      return present(receiver, 'receiver');
+    },
+    get store() {
+      return present(store, 'store');
+    },
+    get clock() {
+      return present(clock, 'clock');
+    },
+    node: (options = {}, on = world.store) => world.track(startNode(on, world.clock, options)),
+    track: (node) => {
+      nodes.push(node);
+      return node;
+    },
+  };
+  return world;
+}
 
 /**
  * The same store, with each stream read answered after a random 0-4 ms: two schedulers then
