@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpsReceiver, type HttpsReceiver } from '../support/httpsReceiver.js';
+import { apiClient } from '../support/apiClient.js';
 import { startServiceProcess, type ServiceProcess } from '../support/serviceProcess.js';
 import { testCertificate } from '../support/testCertificate.js';
 
@@ -18,14 +19,13 @@ interface MessageData {
   response_status?: number;
   next_attempt_at?: string;
 }
-// Response bodies are checked field by field below; their shape is the API's contract.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+
 
 describe('send -> failed attempt -> retry-now -> delivered, as a user runs it', () => {
   let receiver: HttpsReceiver;
   let service: ServiceProcess;
   let dataDir: string;
+  const { call: api, waitForStatus } = apiClient(() => service.url, apiKey);
 
   beforeAll(async () => {
     receiver = await startHttpsReceiver();
@@ -47,26 +47,6 @@ describe('send -> failed attempt -> retry-now -> delivered, as a user runs it', 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${service.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: await res.json() };
-  }
-
-  async function waitForStatus(id: string, status: string, timeoutMs = 15_000): Promise<MessageData> {
-    const deadline = Date.now() + timeoutMs;
-    let last: Json;
-    while (Date.now() < deadline) {
-      last = (await api('GET', `/v1/messages/${id}`)).json;
-      if (last?.data?.status === status) return last.data;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`message ${id} did not reach ${status}; last seen ${JSON.stringify(last)}`);
-  }
-
   it('delivers a signed POST after retry-now expedites the scheduled retry', async () => {
     const created = await api('POST', '/v1/endpoints', { url: receiver.url('/hooks'), description: 'e2e receiver' });
     expect(created.status).toBe(201);
@@ -78,7 +58,7 @@ describe('send -> failed attempt -> retry-now -> delivered, as a user runs it', 
     expect(sent.status).toBe(202);
     const messageId = sent.json.data.message_id as string;
 
-    const waiting = await waitForStatus(messageId, 'pending_retry');
+    const waiting: MessageData = await waitForStatus(messageId, 'pending_retry');
     expect(waiting.attempt_count).toBe(1);
     expect(waiting.response_status).toBe(503);
     expect(Date.parse(waiting.next_attempt_at ?? "") - Date.now()).toBeGreaterThan(3000 * 1000);

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEsdbProcess, type EsdbProcess } from '../support/esdbProcess.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../support/httpsReceiver.js';
+import { apiClient, type Json } from '../support/apiClient.js';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/serviceProcess.js';
 import { testCertificate } from '../support/testCertificate.js';
 
@@ -13,8 +14,6 @@ import { testCertificate } from '../support/testCertificate.js';
 // started afterwards, rebuilds the read models from $all and finds the same state.
 const apiKey = 'hb_test_e2e_scale_out_key_000001';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 describe('api and scheduler as separate processes on EventStoreDB', () => {
   const dirs: string[] = [];
@@ -22,6 +21,9 @@ describe('api and scheduler as separate processes on EventStoreDB', () => {
   let receiver: HttpsReceiver;
   let api: ServiceProcess;
   let scheduler: ServiceProcess;
+  const client = apiClient(() => api.url, apiKey);
+  const call = client.call;
+  const waitForStatus = (id: string, status: string) => client.waitForStatus(id, status, 20_000, () => `scheduler output:\n${scheduler.output()}`);
 
   const freshDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'ledgerhook-scale-'));
@@ -49,26 +51,6 @@ describe('api and scheduler as separate processes on EventStoreDB', () => {
     await esdb?.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: await res.json() };
-  }
-
-  async function waitForStatus(id: string, status: string, timeoutMs = 20_000): Promise<Json> {
-    const deadline = Date.now() + timeoutMs;
-    let last: Json;
-    while (Date.now() < deadline) {
-      last = (await call('GET', `/v1/messages/${id}`)).json;
-      if (last?.data?.status === status) return last.data;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`message ${id} did not reach ${status}; last seen ${JSON.stringify(last)}\nscheduler output:\n${scheduler.output()}`);
-  }
 
   it('takes a message from send through a failed attempt and retry-now to delivery; a rebuild from $all agrees', async () => {
     const created = await call('POST', '/v1/endpoints', { url: receiver.url('/scale') });

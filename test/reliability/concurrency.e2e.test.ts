@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEsdbEventStore } from '../../src/eventstore/esdb/index.js';
 import type { RecordedEvent } from '../../src/eventstore/port.js';
+import { apiClient } from '../support/apiClient.js';
 import { startEsdbProcess, type EsdbProcess } from '../support/esdbProcess.js';
 import { startServiceProcess, type ServiceProcess } from '../support/serviceProcess.js';
 import { testCertificate } from '../support/testCertificate.js';
@@ -17,15 +18,13 @@ import { startFlakyReceiver, type FlakyReceiver } from './support/flakyReceiver.
 const apiKey = 'hb_test_concurrency_suite_key_001';
 const messages = Number(process.env.CONCURRENCY_MESSAGES ?? 60);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
 describe('concurrency across processes', () => {
   const dirs: string[] = [];
   let esdb: EsdbProcess;
   let receiver: FlakyReceiver;
   let api: ServiceProcess;
   let schedulers: ServiceProcess[];
+  const { call } = apiClient(() => api.url, apiKey);
 
   const freshDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'ledgerhook-concurrency-'));
@@ -59,15 +58,6 @@ describe('concurrency across processes', () => {
     await esdb?.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: await res.json() };
-  }
 
   async function messageEvents(): Promise<Map<string, RecordedEvent[]>> {
     const store = createEsdbEventStore({ connectionString: esdb.connectionString });
