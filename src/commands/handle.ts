@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DomainEvent, RecordedLike } from '../domain/schema.js';
 import { WrongExpectedVersionError } from '../eventstore/errors.js';
 import type { EventStore, EventToAppend } from '../eventstore/port.js';
+import { aggregateCacheOf, type AggregateCache } from './aggregateCache.js';
 
 /**
  * The one way a command reaches the log: load the stream, fold it, decide, append with
@@ -10,6 +11,12 @@ import type { EventStore, EventToAppend } from '../eventstore/port.js';
  * against newer state is correct, e.g. retry-now, which then sees its own expedite and
  * writes nothing). Otherwise the conflict goes back to the caller (the scheduler reads a
  * lost claim as "someone else has it").
+ *
+ * The fold is kept in memory after each load and append (aggregateCache.ts), so the next
+ * command on the stream decides without reading it. That first decision is a guess: it
+ * stands only if the append expecting the cached revision succeeds. A guess that conflicts,
+ * decides nothing or is refused is decided again on a fresh read, without counting as a
+ * try, so callers see exactly what they saw without the cache.
  */
 export interface Decider<C, E extends DomainEvent, S> {
   readonly initialState: () => S;
@@ -49,6 +56,12 @@ export interface HandleOptions<C, E extends DomainEvent, S> {
   readonly maxTries?: number;
   /** Event id generator; default crypto.randomUUID. */
   readonly newId?: () => string;
+  /**
+   * The stream's id was just generated for this command (a new message): the first guess is
+   * the initial state at 'no_stream', without a read. Were the stream there after all, the
+   * append's conflict sends the command to a fresh read like any stale guess.
+   */
+  readonly newStream?: boolean;
 }
 
 export interface HandleResult<E, S> {
@@ -59,7 +72,11 @@ export interface HandleResult<E, S> {
   readonly revision: bigint | 'no_stream';
 }
 
-/** Reads and folds one stream. A missing stream is the initial state at 'no_stream'. */
+/**
+ * Reads and folds one stream. A missing stream is the initial state at 'no_stream'. The
+ * read always happens (a caller here may act on what it sees without appending); only the
+ * decode and fold are skipped when the cache holds the fold of the revision just read.
+ */
 export async function loadAggregate<E extends DomainEvent, S>(
   store: EventStore,
   stream: string,
@@ -67,9 +84,14 @@ export async function loadAggregate<E extends DomainEvent, S>(
   decode: (recorded: RecordedLike) => E,
 ): Promise<LoadedAggregate<S>> {
   const recorded = await store.readStream(stream);
-  const state = recorded.reduce((s, r) => decider.evolve(s, decode(r)), decider.initialState());
   const last = recorded.at(-1);
-  return { state, revision: last === undefined ? 'no_stream' : last.revision };
+  if (last === undefined) return { state: decider.initialState(), revision: 'no_stream' };
+  const cache = aggregateCacheOf(store);
+  const cached = cache.get<S>(stream, decider.evolve);
+  if (cached !== undefined && cached.revision === last.revision) return { state: cached.state, revision: cached.revision };
+  const state = recorded.reduce((s, r) => decider.evolve(s, decode(r)), decider.initialState());
+  cache.set(stream, decider.evolve, last.revision, state);
+  return { state, revision: last.revision };
 }
 
 const withDefault = (key: string, value: string | undefined) => (value === undefined ? {} : { [key]: value });
@@ -88,16 +110,40 @@ export function toEventsToAppend<E extends DomainEvent>(events: readonly E[], me
 export async function handleCommand<C, E extends DomainEvent, S>(options: HandleOptions<C, E, S>): Promise<HandleResult<E, S>> {
   const { store, stream, decider, decode, command, metadata } = options;
   const maxTries = options.retryOnConflict ? Math.max(1, options.maxTries ?? 5) : 1;
-  for (let attempt = 1; ; attempt++) {
-    const loaded = await loadAggregate(store, stream, decider, decode);
-    const events = decider.decide(command, loaded.state);
+  const cache = aggregateCacheOf(store);
+  let guess = firstGuess(cache, options);
+  for (let attempt = 1; ; ) {
+    const guessed = guess !== undefined;
+    const loaded = guess ?? (await loadAggregate(store, stream, decider, decode));
+    guess = undefined;
+    let events: E[];
+    try {
+      events = decider.decide(command, loaded.state);
+    } catch (error) {
+      if (guessed) continue; // the refusal may be the stale state's: decide on a fresh read
+      throw error;
+    }
     const state = events.reduce(decider.evolve, loaded.state);
-    if (events.length === 0) return { events, state, revision: loaded.revision };
+    if (events.length === 0) {
+      if (guessed) continue; // nothing to write means nothing proves the guess current
+      return { events, state, revision: loaded.revision };
+    }
     try {
       const result = await store.append(stream, toEventsToAppend(events, metadata, options.newId), { expectedRevision: loaded.revision });
+      cache.set(stream, decider.evolve, result.nextExpectedRevision, state);
       return { events, state, revision: result.nextExpectedRevision };
     } catch (error) {
+      // Whatever went wrong, the stream may now be past what is kept (a timed-out append may have committed).
+      cache.delete(stream);
+      if (guessed && error instanceof WrongExpectedVersionError) continue;
       if (!(error instanceof WrongExpectedVersionError) || attempt >= maxTries) throw error;
+      attempt += 1;
     }
   }
+}
+
+function firstGuess<C, E extends DomainEvent, S>(cache: AggregateCache, options: HandleOptions<C, E, S>): LoadedAggregate<S> | undefined {
+  if (options.newStream === true) return { state: options.decider.initialState(), revision: 'no_stream' };
+  const cached = cache.get<S>(options.stream, options.decider.evolve);
+  return cached === undefined ? undefined : { state: cached.state, revision: cached.revision };
 }

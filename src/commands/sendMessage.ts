@@ -33,8 +33,10 @@ export async function sendMessage(
 ): Promise<SendResult> {
   const decider = messageDecider(policy);
   const queue = async (messageId: string): Promise<MessageState> => {
+    // The command's own id was generated for this send: nothing to read before writing it.
     const result = await handleCommand({
       store, stream: messageStream(messageId), decider, decode: decodeMessageEvent, command: { ...command, message_id: messageId }, metadata,
+      newStream: messageId === command.message_id,
     });
     return result.state;
   };
