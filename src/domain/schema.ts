@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventDecodeError } from './errors.js';
+import { compileCheck, type Check } from './schemaCheck.js';
 
 /**
  * Building blocks shared by every aggregate's event schemas. Event data is JSON-safe:
@@ -35,7 +36,15 @@ export type EventsOf<M extends SchemaMap> = { [K in keyof M & string]: DomainEve
  * failing the schema all become an EventDecodeError naming the stream and revision.
  */
 export function makeDecoder<M extends SchemaMap>(schemas: M): (recorded: RecordedLike) => EventsOf<M> {
+  // The checks derived from the schemas (schemaCheck.ts): data they pass is returned as read,
+  // without zod's copy; anything else goes through zod, which decides and words the error.
+  const checks = new Map<string, Check>();
+  for (const [type, schema] of Object.entries(schemas)) {
+    const check = compileCheck(schema);
+    if (check !== undefined) checks.set(type, check);
+  }
   return (recorded) => {
+    if (checks.get(recorded.type)?.(recorded.data) === true) return { type: recorded.type, data: recorded.data } as EventsOf<M>;
     const revision = BigInt(recorded.revision);
     const schema = Object.hasOwn(schemas, recorded.type) ? schemas[recorded.type] : undefined;
     if (!schema) throw new EventDecodeError(recorded.stream, revision, recorded.type, 'unknown event type');
