@@ -21,7 +21,7 @@ const event = (n = 0): EventToAppend => ({ id: randomUUID(), type: 'Tested', dat
 let dir: string;
 let file: string;
 const open: SqliteEventStore[] = [];
-const openStore = (options: { busyTimeoutMs?: number } = {}): SqliteEventStore => {
+const openStore = (options: { busyTimeoutMs?: number; syncOffLoop?: boolean } = {}): SqliteEventStore => {
   const store = openSqliteEventStore({ file, ...options });
   open.push(store);
   return store;
@@ -45,14 +45,27 @@ async function until(what: string, condition: () => boolean): Promise<void> {
 }
 
 describe('sqlite group commit', () => {
-  it('writes appends that arrive together in one transaction', async () => {
-    const store = openStore();
+  it('writes appends that arrive together in one transaction when SQLite syncs inside COMMIT', async () => {
+    const store = openStore({ syncOffLoop: false });
     const before = store.stats().transactions;
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(`gc-${i}`, [event(i)], { expectedRevision: 'no_stream' })));
     expect(store.stats().transactions - before).toBe(1);
     expect(store.stats().largestBatch).toBe(50);
     expect(new Set(results.map((r) => r.position)).size).toBe(50);
     expect(await store.readAll({ maxCount: 100 })).toHaveLength(50);
+  });
+
+  it('with the sync off the loop, writes many appends that arrive together as two halves, in arrival order', async () => {
+    const store = openStore();
+    const before = store.stats().transactions;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(`gc-${i}`, [event(i)], { expectedRevision: 'no_stream' })));
+    expect(store.stats().transactions - before).toBe(2);
+    expect(store.stats().largestBatch).toBe(25);
+    expect(results.map((r) => r.position)).toEqual(Array.from({ length: 50 }, (_, i) => results[0]!.position + BigInt(i)));
+    expect((await store.readAll({ maxCount: 100 })).map((e) => e.stream)).toEqual(Array.from({ length: 50 }, (_, i) => `gc-${i}`));
+    // A few appends still share one transaction.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.append(`gc-${i}`, [event(i)], { expectedRevision: 0n })));
+    expect(store.stats().transactions - before).toBe(3);
   });
 
   it('refuses a conflicting or invalid append alone and commits the rest of its batch', async () => {

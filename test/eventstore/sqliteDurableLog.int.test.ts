@@ -40,6 +40,56 @@ describe('DurableLog', () => {
     db.close();
   });
 
+  it('runs two syncs at once; one that returns answers every commit made before it started, oldest first', async () => {
+    const file = join(dir, 'events.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x)');
+    const pending: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+    const log = new DurableLog(file, { sync: (_fd, callback) => pending.push(callback) });
+    const order: string[] = [];
+    log.afterSync(10n, () => order.push('a'), () => order.push('a failed'));
+    log.afterSync(20n, () => order.push('b'), () => order.push('b failed'));
+    log.afterSync(30n, () => order.push('c'), () => order.push('c failed'));
+    log.afterSync(40n, () => order.push('d'), () => order.push('d failed'));
+    expect(pending).toHaveLength(2); // a's and b's; c and d wait for a free slot
+    pending[1]!(null); // b's sync returns first: it started after a's commit, so a is on disk too
+    expect(order).toEqual(['a', 'b']);
+    expect(log.durableBelow()).toBe(30n);
+    expect(pending).toHaveLength(3); // one sync now covers both c and d
+    pending[0]!(null); // a's own sync returning later answers nothing twice
+    expect(order).toEqual(['a', 'b']);
+    pending[2]!(null);
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
+    expect(log.durableBelow()).toBeNull();
+    await log.settled();
+    log.close();
+    db.close();
+  });
+
+  it('a failed sync refuses the commits it covered and every later one, even if a later sync returns', () => {
+    const file = join(dir, 'events.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x)');
+    const pending: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+    const log = new DurableLog(file, { sync: (_fd, callback) => pending.push(callback) });
+    const order: string[] = [];
+    log.afterSync(10n, () => order.push('a'), () => order.push('a failed'));
+    log.afterSync(20n, () => order.push('b'), () => order.push('b failed'));
+    log.afterSync(30n, () => order.push('c'), () => order.push('c failed'));
+    pending[0]!(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    expect(order).toEqual(['a failed', 'b failed', 'c failed']);
+    pending[1]!(null); // b's own sync: too late, b was refused
+    expect(order).toEqual(['a failed', 'b failed', 'c failed']);
+    expect(log.durableBelow()).toBeNull();
+    log.afterSync(40n, () => order.push('d'), () => order.push('d failed'));
+    pending[pending.length - 1]!(null);
+    expect(order).toEqual(['a failed', 'b failed', 'c failed', 'd']);
+    log.close();
+    db.close();
+  });
+
   it('reports a sync that cannot run to every commit waiting for it', async () => {
     const file = join(dir, 'events.db');
     mkdirSync(`${file}-wal`); // a directory cannot be opened for writing: the sync fails

@@ -8,6 +8,7 @@
  * timer, and the store's connection stops checkpointing by itself. If the worker fails,
  * the connection checkpoints by itself again.
  */
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -35,13 +36,19 @@ export interface CheckpointerOptions {
   readonly file: string;
   /** Commits after which the worker starts (small stores, e.g. in tests, never need it). */
   readonly startAfterCommits?: number;
+  /**
+   * Also start once the WAL file holds this many bytes, whatever the commit count: large
+   * group commits reach SQLite's own checkpoint (1000 pages) within a few commits, and each
+   * such checkpoint copies and fsyncs the database on the committing thread. Default: off.
+   */
+  readonly startAfterWalBytes?: number;
   readonly intervalMs?: number;
   readonly busyTimeoutMs?: number;
 }
 
 export class Checkpointer {
   readonly #db: Database.Database;
-  readonly #options: Required<CheckpointerOptions>;
+  readonly #options: Required<Omit<CheckpointerOptions, 'startAfterWalBytes'>> & Pick<CheckpointerOptions, 'startAfterWalBytes'>;
   #commits = 0;
   #worker: Worker | undefined;
   #exited: Promise<void> | undefined;
@@ -54,7 +61,21 @@ export class Checkpointer {
   /** Called after every commit of the store's connection. */
   committed(): void {
     this.#commits += 1;
-    if (this.#commits === this.#options.startAfterCommits) this.#start();
+    if (this.#commits > this.#options.startAfterCommits) return; // started (or tried) already
+    if (this.#commits === this.#options.startAfterCommits || this.#walPastThreshold()) {
+      this.#commits = this.#options.startAfterCommits + 1;
+      this.#start();
+    }
+  }
+
+  #walPastThreshold(): boolean {
+    const limit = this.#options.startAfterWalBytes;
+    if (limit === undefined) return false;
+    try {
+      return statSync(`${this.#options.file}-wal`).size >= limit;
+    } catch {
+      return false; // no WAL yet
+    }
   }
 
   async close(): Promise<void> {

@@ -4,15 +4,23 @@
  * for every group commit (20% of a retry-now's time in the API bench, BENCHMARKS.md).
  * Instead the connection runs synchronous=NORMAL (COMMIT only write()s the WAL; SQLite
  * still syncs it before every checkpoint) and this class fdatasyncs the WAL file on the
- * libuv thread pool after each commit; appends are acknowledged only once the sync that
- * covers them has returned. fsync flushes the file (inode), whichever descriptor asks,
- * so an acknowledged append survives power loss exactly as under FULL.
+ * libuv thread pool after each commit; appends are acknowledged only once a sync that
+ * STARTED after their COMMIT has returned. fsync flushes the file (inode), whichever
+ * descriptor or call asks, so an acknowledged append survives power loss exactly as
+ * under FULL.
  *
- * One sync runs at a time; commits made while it runs wait for the next one, which then
- * covers all of them (group commit of the fsync itself). Until its sync returns, a
- * committed event is visible to this process's own stream reads (a command deciding on it
- * appends after it, and that append's sync covers it too) but not to subscriptions:
- * `durableBelow()` caps what they may read, so a read model never gets ahead of the log.
+ * Up to `maxInFlight` syncs run at once, so a commit made while a sync runs gets its own
+ * sync at once instead of waiting for the running one to end (the group committer splits
+ * a large batch so that the first half's sync overlaps the second half's writes). A sync
+ * that returns covers everything committed before it started, including the commits of
+ * earlier syncs still running: those are acknowledged with it, always in commit order.
+ * Commits made while `maxInFlight` syncs run wait for the next one, which then covers all
+ * of them (group commit of the fsync itself).
+ *
+ * Until its sync returns, a committed event is visible to this process's own stream reads
+ * (a command deciding on it appends after it, and that append's sync covers it too) but
+ * not to subscriptions: `durableBelow()` caps what they may read, so a read model never
+ * gets ahead of the log.
  */
 import { closeSync, fdatasync, openSync } from 'node:fs';
 
@@ -22,21 +30,49 @@ interface Waiting {
   readonly failed: (error: unknown) => void;
 }
 
+/** fdatasync's shape; tests pass their own to decide when each sync returns. */
+export type SyncFile = (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void;
+
+export interface DurableLogOptions {
+  /** Syncs running at once; default 2 (one for each half of a split group commit). */
+  readonly maxInFlight?: number;
+  readonly sync?: SyncFile;
+}
+
+/** The commits one sync covers; `settled` once a sync (its own or a later one) answered them. */
+interface Sync {
+  readonly waiting: Waiting[];
+  settled: boolean;
+}
+
 export class DurableLog {
   readonly #walFile: string;
+  readonly #maxInFlight: number;
   #fd: number | undefined;
   #queued: Waiting[] = [];
-  #inSync: Waiting[] = [];
+  /** Syncs whose commits are not yet answered, in the order they started. */
+  #unsettled: Sync[] = [];
+  /** fdatasync calls running on the pool (a settled sync may still be running). */
+  #running = 0;
   #idle: (() => void)[] = [];
 
-  constructor(databaseFile: string) {
+  readonly #sync: SyncFile;
+
+  constructor(databaseFile: string, options: DurableLogOptions = {}) {
     this.#walFile = `${databaseFile}-wal`;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    this.#sync = options.sync ?? fdatasync;
   }
 
   /** Calls `done` once everything committed so far is on disk; `failed` if the sync fails. */
   afterSync(firstPosition: bigint | undefined, done: () => void, failed: (error: unknown) => void): void {
     this.#queued.push({ firstPosition, done, failed });
-    if (this.#inSync.length === 0) this.#startSync();
+    if (this.#running < this.#maxInFlight) this.#startSync();
+  }
+
+  /** True while a sync runs or commits wait for one. */
+  get busy(): boolean {
+    return this.#running > 0 || this.#queued.length > 0;
   }
 
   /**
@@ -45,15 +81,16 @@ export class DurableLog {
    */
   durableBelow(): bigint | null {
     let lowest: bigint | null = null;
-    for (const list of [this.#inSync, this.#queued]) {
-      for (const w of list) if (w.firstPosition !== undefined && (lowest === null || w.firstPosition < lowest)) lowest = w.firstPosition;
+    for (const sync of this.#unsettled) {
+      for (const w of sync.waiting) if (w.firstPosition !== undefined && (lowest === null || w.firstPosition < lowest)) lowest = w.firstPosition;
     }
+    for (const w of this.#queued) if (w.firstPosition !== undefined && (lowest === null || w.firstPosition < lowest)) lowest = w.firstPosition;
     return lowest;
   }
 
   /** Resolves when no sync is running or waiting (close() waits for this). */
   async settled(): Promise<void> {
-    if (this.#inSync.length === 0 && this.#queued.length === 0) return;
+    if (!this.busy) return;
     await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
@@ -63,8 +100,10 @@ export class DurableLog {
   }
 
   #startSync(): void {
-    this.#inSync = this.#queued;
+    const sync: Sync = { waiting: this.#queued, settled: false };
     this.#queued = [];
+    this.#unsettled.push(sync);
+    this.#running += 1;
     let fd: number;
     try {
       // Opened lazily: the -wal file exists once the first commit wrote it. r+ because
@@ -72,20 +111,35 @@ export class DurableLog {
       fd = this.#fd ??= openSync(this.#walFile, 'r+');
     } catch (error) {
       // No WAL file yet means nothing was ever committed through it: nothing to sync.
-      this.#finish((error as { code?: unknown }).code === 'ENOENT' ? null : error);
+      this.#finish(sync, (error as { code?: unknown }).code === 'ENOENT' ? null : error);
       return;
     }
-    fdatasync(fd, (error) => this.#finish(error));
+    this.#sync(fd, (error) => this.#finish(sync, error));
   }
 
-  #finish(error: unknown): void {
-    const synced = this.#inSync;
-    this.#inSync = [];
-    for (const w of synced) {
-      if (error === null || error === undefined) w.done();
-      else w.failed(error);
+  #finish(sync: Sync, error: unknown): void {
+    this.#running -= 1;
+    if (!sync.settled) {
+      const at = this.#unsettled.indexOf(sync);
+      if (error === null || error === undefined) {
+        // Everything written before this sync started is on disk now, including the
+        // commits of earlier syncs still running: answer them all, oldest first.
+        for (const covered of this.#unsettled.splice(0, at + 1)) {
+          covered.settled = true;
+          for (const w of covered.waiting) w.done();
+        }
+      } else {
+        // Commits after the ones this sync covered sit behind them in the WAL, and SQLite's
+        // recovery stops at the first frame that did not reach the disk: refuse them too,
+        // even if their own sync later reports success.
+        const refused = [...this.#unsettled.splice(at), { waiting: this.#queued.splice(0), settled: false }];
+        for (const failedSync of refused) {
+          failedSync.settled = true;
+          for (const w of failedSync.waiting) w.failed(error);
+        }
+      }
     }
-    if (this.#queued.length > 0) this.#startSync();
-    else for (const resolve of this.#idle.splice(0)) resolve();
+    if (this.#queued.length > 0 && this.#running < this.#maxInFlight) this.#startSync();
+    else if (!this.busy) for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

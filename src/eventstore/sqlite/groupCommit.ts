@@ -1,6 +1,8 @@
 /**
  * Group commit: appends that arrive in the same turn of the event loop are written in
- * ONE transaction, so N concurrent appends cost one fsync instead of N. Each append is
+ * one transaction (two when many arrive and the fsync runs off the loop, so that one
+ * half's fsync overlaps the other half's writes), so N concurrent appends cost one or two
+ * fsyncs instead of N. Each append is
  * still decided on its own (expected revision, idempotence) inside that transaction,
  * and one refused append never fails the others: conflicts are found by reading
  * before writing, and a multi-event append runs under a savepoint so a late failure
@@ -40,6 +42,11 @@ const LOCK_RETRY_MAX_MS = 50;
 
 /** Beyond this many appends a transaction is split, so one batch cannot hold the lock for long. */
 const MAX_BATCH = 2000;
+/**
+ * From this many queued appends a flush commits two transactions instead of one (see
+ * flush()); below it the second transaction's fixed cost would outweigh the overlap.
+ */
+const SPLIT_AT = 32;
 /** Streams whose last revision is remembered between transactions (cleared when exceeded). */
 const MAX_CACHED_STREAMS = 10_000;
 
@@ -63,6 +70,8 @@ export class GroupCommitter {
   readonly #committed: () => void;
   readonly #durable: DurableLog | undefined;
   readonly #afterCommit: () => void;
+  /** Transaction control and the lock-wait switch, prepared once: a group commit runs them every time. */
+  readonly #control: { begin: Database.Statement; commit: Database.Statement; noWait: Database.Statement; wait: Database.Statement };
 
   /**
    * `durable`: when given, COMMIT does not fsync (the connection runs synchronous=NORMAL)
@@ -91,6 +100,12 @@ export class GroupCommitter {
     this.#committed = committed;
     this.#durable = durable;
     this.#afterCommit = afterCommit;
+    this.#control = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      noWait: db.prepare('PRAGMA busy_timeout = 0'),
+      wait: db.prepare(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(lockWaitMs))}`),
+    };
   }
 
   enqueue(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -113,8 +128,14 @@ export class GroupCommitter {
     this.#scheduled = false;
     clearTimeout(this.#lockRetry);
     this.#lockRetry = undefined;
+    // With the sync off the loop, a large batch is committed as two transactions: the first
+    // half's fsync runs on the pool while the second half is written, and its writers are
+    // answered (and append again) while the second half's fsync runs. Without this, every
+    // writer waits in one cohort for one fsync and the loop idles meanwhile.
+    let size = this.#durable !== undefined && this.#queue.length >= SPLIT_AT ? Math.ceil(this.#queue.length / 2) : MAX_BATCH;
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
+      const batch = this.#queue.splice(0, Math.min(size, MAX_BATCH));
+      size = MAX_BATCH;
       const waiting = this.#commit(batch, blocking);
       if (waiting.length > 0) {
         this.#queue.unshift(...waiting);
@@ -128,11 +149,11 @@ export class GroupCommitter {
 
   /** Takes the write lock without blocking the loop (or, `blocking`, waiting up to the lock wait). */
   #begin(blocking: boolean): void {
-    this.#db.pragma(`busy_timeout = ${blocking ? this.#lockWaitMs : 0}`);
+    if (!blocking) this.#control.noWait.run();
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
+      this.#control.begin.run();
     } finally {
-      this.#db.pragma(`busy_timeout = ${this.#lockWaitMs}`);
+      if (!blocking) this.#control.wait.run();
     }
   }
 
@@ -167,7 +188,7 @@ export class GroupCommitter {
           outcomes.push(() => item.reject(error));
         }
       }
-      this.#db.exec('COMMIT');
+      this.#control.commit.run();
     } catch (error) {
       this.#lastRevisions.clear(); // it may hold revisions that were just rolled back
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');

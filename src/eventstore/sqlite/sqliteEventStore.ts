@@ -53,6 +53,13 @@ export interface SqliteEventStore extends EventStore {
   dropSubscriptions(): void;
 }
 
+/**
+ * The checkpoint worker starts once the WAL holds this much (or after 500 commits): half of
+ * SQLite's own checkpoint point (1000 pages of 4 KiB), so group commits of a few hundred
+ * pages each never reach a checkpoint on the event loop first.
+ */
+const CHECKPOINT_WORKER_AFTER_WAL_BYTES = 2 * 1024 * 1024;
+
 export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   const db = openDatabase(options);
   const offLoop = (options.synchronous ?? 'FULL') === 'FULL' && (options.syncOffLoop ?? true) && options.file !== ':memory:' && options.file !== '';
@@ -64,7 +71,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
   const batchSize = options.subscriptionBatchSize ?? 500;
   const changes = new ChangeSignal();
   const subscriptions = new Set<DroppableSubscription>();
-  const checkpointer = options.file === ':memory:' || options.file === '' || options.checkpointOffLoop === false ? undefined : new Checkpointer(db, { file: options.file, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+  const checkpointer = options.file === ':memory:' || options.file === '' || options.checkpointOffLoop === false ? undefined : new Checkpointer(db, { file: options.file, startAfterWalBytes: CHECKPOINT_WORKER_AFTER_WAL_BYTES, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
   const cache = new StreamCache(options.cachedStreamPrefixes ?? [], () => sql.dataVersion.get());
   const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable, () => {
     cache.clear(); // whatever this commit wrote, no cached stream may hide it
