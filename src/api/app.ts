@@ -35,7 +35,9 @@ export interface AppDeps {
  * per route via defineRoute), and last the 404/405 answer for whatever matched nothing.
  */
 export function createApp(deps: AppDeps): Koa<ApiState> {
-  const app = new Koa<ApiState>({ asyncLocalStorage: true, proxy: deps.trustProxy ?? false });
+  // No Koa asyncLocalStorage: nothing reads app.currentContext, and every AsyncLocalStorage
+  // adds work to every promise in the process; requestScope is the one request context.
+  const app = new Koa<ApiState>({ proxy: deps.trustProxy ?? false });
   // Errors are logged once, with request id, by errorHandler; silence Koa's stderr printer.
   app.silent = true;
   const metrics = createHttpMetrics(deps.registry);

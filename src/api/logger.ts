@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import type { DestinationStream, Level, Logger } from 'pino';
+import { batchedDestination } from './batchedDestination.js';
 
 /**
  * Paths pino censors before a line is written. Request bodies are never logged at all;
@@ -41,15 +42,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /**
  * stdout written asynchronously: pino's default destination write()s every line
  * synchronously on the event loop (2.3% of a retry-now under load, BENCHMARKS.md). Lines
- * are handed to the thread pool at once (not held for a batch), those logged while a write
- * is in flight go out together in the next one, and `flushLogger` waits for all of them.
+ * are gathered for up to 10 ms and handed to the thread pool as one write
+ * (batchedDestination.ts), and `flushLogger` waits for all of them.
  * minLength 1 rather than 0 only because sonic-boom's flush(cb) calls back at once, without
  * waiting for the writes in flight, when minLength is 0; a line is never shorter than 2
  * bytes, so nothing waits for company. pino also writes what is left synchronously on
- * process exit, as a backstop.
+ * process exit, as a backstop, and so does the batch.
  */
 function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, minLength: 1 });
+  return batchedDestination(pino.destination({ dest: 1, sync: false, minLength: 1 }));
 }
 
 /**

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 
 /**
  * What code deep inside a request (command handlers, store adapters) may want without
- * being handed ctx: the request id and the logger that already carries it. Koa's own
- * asyncLocalStorage holds ctx; this store holds only these two so non-HTTP layers do not
+ * being handed ctx: the request id and the logger that already carries it. It holds only
+ * these two (not ctx, so Koa's own asyncLocalStorage stays off) so non-HTTP layers do not
  * import Koa types.
  */
 export interface RequestScope {

@@ -94,16 +94,16 @@ export async function loadAggregate<E extends DomainEvent, S>(
   return { state, revision: last.revision };
 }
 
-const withDefault = (key: string, value: string | undefined) => (value === undefined ? {} : { [key]: value });
-
 /** Gives each event a fresh id and the audit metadata. */
 export function toEventsToAppend<E extends DomainEvent>(events: readonly E[], metadata: CommandMetadata, newId: () => string = randomUUID): EventToAppend[] {
-  const meta = {
-    ...(metadata.request_id === undefined ? {} : { request_id: metadata.request_id }),
-    actor: metadata.actor,
-    ...withDefault('correlation_id', metadata.correlation_id ?? metadata.request_id),
-    ...withDefault('causation_id', metadata.causation_id ?? metadata.request_id),
-  };
+  // Built field by field (no spreads): this runs for every command, and the key order is the one auditors read.
+  const meta: Record<string, string> = {};
+  if (metadata.request_id !== undefined) meta['request_id'] = metadata.request_id;
+  meta['actor'] = metadata.actor;
+  const correlation = metadata.correlation_id ?? metadata.request_id;
+  if (correlation !== undefined) meta['correlation_id'] = correlation;
+  const causation = metadata.causation_id ?? metadata.request_id;
+  if (causation !== undefined) meta['causation_id'] = causation;
   return events.map((event) => ({ id: newId(), type: event.type, data: event.data, metadata: meta }));
 }
 

@@ -196,6 +196,8 @@ describe('logging', () => {
     expect(access).toHaveLength(1);
     expect(access[0]).toMatchObject({ method: 'GET', route: '/v1/things/:id', status: 200 });
     expect(typeof access[0]?.['ms']).toBe('number');
+    // The fields (and their order) log pipelines parse: the line is built without a per-request child logger.
+    expect(Object.keys(access[0] ?? {})).toEqual(['level', 'time', 'service', 'request_id', 'method', 'route', 'path', 'status', 'ms', 'msg']);
     expect(h.logs.raw.join('\n')).not.toContain(API_KEY);
   });
 });

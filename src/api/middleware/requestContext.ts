@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { ulid } from 'ulid';
-import { requestScope } from '../requestScope.js';
+import { requestScope, type RequestScope } from '../requestScope.js';
 import type { ApiState } from '../state.js';
 import type { HttpMetrics } from '../metrics.js';
 
@@ -44,23 +44,44 @@ function routeOf(ctx: { _matchedRoute?: string | RegExp }): string {
  * 404s included, because the error middleware runs inside this one), a child logger in
  * ctx.state and in AsyncLocalStorage, then writes one access line and one metrics sample
  * with the final status.
+ *
+ * The child logger is built only when something asks for it (an error, a warning): most
+ * requests log just their access line, which goes through the parent with request_id as
+ * its first field, the same line the child would write for a fraction of the cost. That
+ * line skips redaction: its fields are fixed and none has a redacted name (every path in
+ * redactPaths ends in a name the line never uses), yet matching them was 1.5% of a request.
  */
 export function requestContext(deps: { logger: Logger; metrics: HttpMetrics }): Middleware<ApiState> {
+  const accessLog = deps.logger.child({}, { redact: [] });
   return async function requestContextMiddleware(ctx, next) {
     const started = process.hrtime.bigint();
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
-    const logger = deps.logger.child({ request_id: requestId });
+    const scope = new LazyRequestScope(deps.logger, requestId);
     ctx.state.requestId = requestId;
-    ctx.state.logger = logger;
+    Object.defineProperty(ctx.state, 'logger', { get: () => scope.logger, enumerable: true, configurable: true });
     ctx.set('X-Request-Id', requestId);
     try {
-      await requestScope.run({ requestId, logger }, next);
+      await requestScope.run(scope, next);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(ctx as { _matchedRoute?: string | RegExp });
       deps.metrics.observe({ method: ctx.method, route, status: ctx.status }, seconds);
-      logger.info({ method: ctx.method, route, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 100_000) / 100 }, 'request');
+      accessLog.info({ request_id: requestId, method: ctx.method, route, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 100_000) / 100 }, 'request');
     }
   };
+}
+
+class LazyRequestScope implements RequestScope {
+  #logger: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    readonly requestId: string,
+  ) {}
+
+  get logger(): Logger {
+    this.#logger ??= this.parent.child({ request_id: this.requestId });
+    return this.#logger;
+  }
 }
