@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { hasTaskset, pinSelf, startServer, type ServerChild } from './support/child.js';
 import { formatInclusive, formatTop } from './support/cpuProfile.js';
 import { runLoad, type LoadFigures, type LoadOptions } from './support/load.js';
+import { processCpuUs } from './support/processCpu.js';
 import { countEvents, seedPendingRetries } from './support/seedMessages.js';
 
 const args = process.argv.slice(2);
@@ -63,12 +64,20 @@ interface Target {
   readonly runs: LoadFigures[];
   /** Measured runs, one per round. */
   readonly rounds: LoadFigures[];
+  /** The server's CPU over each measured run, in microseconds (undefined without /proc). */
+  readonly cpuUs: (number | undefined)[];
 }
 
-function describe(label: string, f: LoadFigures): string {
+/** The server's CPU per answered request: what the code costs, steadier than req/s on a shared machine. */
+function cpuPerRequest(cpuUs: number | undefined, f: LoadFigures): string {
+  const answered = f.ok + f.non2xx;
+  return cpuUs === undefined || answered === 0 ? '' : `  cpu ${Math.round(cpuUs / answered)} us/req`;
+}
+
+function describe(label: string, f: LoadFigures, cpuUs?: number): string {
   const bad = f.non2xx + f.errors + f.timeouts;
   const codes = Object.entries(f.statusCodes).map(([c, n]) => `${c}:${n}`).join(' ');
-  return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  ok ${f.ok}  non-2xx ${f.non2xx}  errors ${f.errors}  timeouts ${f.timeouts}${bad > 0 ? `  [${codes}]` : ''}${f.exhausted ? '  (ids ran out: seed more with --messages=N)' : ''}`;
+  return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  ok ${f.ok}  non-2xx ${f.non2xx}  errors ${f.errors}  timeouts ${f.timeouts}${cpuPerRequest(cpuUs, f)}${bad > 0 ? `  [${codes}]` : ''}${f.exhausted ? '  (ids ran out: seed more with --messages=N)' : ''}`;
 }
 
 /** All rounds of one case as one figure: 2xx over seconds, mean p50, worst p99. */
@@ -207,24 +216,24 @@ async function main(): Promise<void> {
       const auth = { authorization: `Bearer ${API_KEY}` };
       if (cases.has('c')) {
         const nextPath = walk(ids, (id) => `/v1/messages/${id}/retry-now`);
-        targets.push({ name: 'c', server: service, runs: [], rounds: [], load: { url: service.url, method: 'POST', headers: auth, nextPath } });
+        targets.push({ name: 'c', server: service, runs: [], rounds: [], cpuUs: [], load: { url: service.url, method: 'POST', headers: auth, nextPath } });
       }
       if (cases.has('d')) {
         const body = sendBody(await createEndpoint(service.url, auth));
-        targets.push({ name: 'd', server: service, runs: [], rounds: [], load: { url: service.url, method: 'POST', headers: auth, body, nextPath: () => '/v1/webhooks/send' } });
+        targets.push({ name: 'd', server: service, runs: [], rounds: [], cpuUs: [], load: { url: service.url, method: 'POST', headers: auth, body, nextPath: () => '/v1/webhooks/send' } });
       }
     }
     if (cases.has('a')) {
       const koa = await startServer({ script: 'bench/support/koaServer.ts', env: {} });
       servers.push(koa);
       let n = 0;
-      targets.push({ name: 'a', server: koa, runs: [], rounds: [], load: { url: koa.url, method: 'POST', nextPath: () => `/v1/ping/${(n += 1)}` } });
+      targets.push({ name: 'a', server: koa, runs: [], rounds: [], cpuUs: [], load: { url: koa.url, method: 'POST', nextPath: () => `/v1/ping/${(n += 1)}` } });
     }
     if (cases.has('b')) {
       const naive = await startServer({ script: 'bench/support/naiveServer.ts', env: { NAIVE_FILE: naiveFile, NAIVE_STREAMS: String(NAIVE_STREAMS) }, timeoutMs: 180_000 });
       servers.push(naive);
       const ids = Array.from({ length: NAIVE_STREAMS }, (_, i) => String(i));
-      targets.push({ name: 'b', server: naive, runs: [], rounds: [], load: { url: naive.url, method: 'POST', nextPath: walk(ids, (id) => `/v1/naive/${id}/retry-now`) } });
+      targets.push({ name: 'b', server: naive, runs: [], rounds: [], cpuUs: [], load: { url: naive.url, method: 'POST', nextPath: walk(ids, (id) => `/v1/naive/${id}/retry-now`) } });
     }
     targets.sort((x, y) => x.name.localeCompare(y.name));
 
@@ -235,7 +244,11 @@ async function main(): Promise<void> {
       for (const target of targets) {
         const profiling = profile && round === 1 && (target.name === 'c' || target.name === 'd');
         if (profiling) await toggleProfile(target.server, currentProfile, false);
+        const cpuBefore = processCpuUs(target.server.process.pid);
         const run = await runLoad({ ...target.load, seconds: SECONDS, connections: CONNECTIONS });
+        const cpuAfter = processCpuUs(target.server.process.pid);
+        const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+        target.cpuUs.push(cpuUs);
         if (profiling) {
           await toggleProfile(target.server, currentProfile, true);
           if (existsSync(currentProfile)) profiles.push(keepProfile(currentProfile, target.name === 'c' ? 'retry-now' : 'send'));
@@ -243,7 +256,7 @@ async function main(): Promise<void> {
         target.runs.push(run);
         target.rounds.push(run);
         figures[target.name] = run;
-        line(`  ${describe(LABELS[target.name], run)}`);
+        line(`  ${describe(LABELS[target.name], run, cpuUs)}`);
       }
       if (ROUNDS > 1) line(`  ratios: ${ratios(figures)}`);
     }
@@ -259,7 +272,8 @@ async function main(): Promise<void> {
   line(ROUNDS > 1 ? `overall (${ROUNDS} rounds; p50 is the mean of the rounds, p99 the worst):` : 'overall:');
   for (const target of targets) {
     total[target.name] = overall(target.rounds);
-    line(`  ${describe(LABELS[target.name], total[target.name] as LoadFigures)}`);
+    const cpuUs = target.cpuUs.some((c) => c === undefined) ? undefined : target.cpuUs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+    line(`  ${describe(LABELS[target.name], total[target.name] as LoadFigures, cpuUs)}`);
   }
   line(`ratios: ${ratios(total)}`);
   const runsOf = (name: CaseName): LoadFigures[] => targets.find((t) => t.name === name)?.runs ?? [];
