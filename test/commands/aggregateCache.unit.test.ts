@@ -158,25 +158,30 @@ describe('handleCommand with the aggregate cache', () => {
 describe('AggregateCache', () => {
   const evolve = (): void => undefined;
 
-  it('keeps at most maxEntries, dropping the least recently used', () => {
-    const cache = new AggregateCache({ maxEntries: 2 });
-    cache.set('a', evolve, 0n, {});
-    cache.set('b', evolve, 0n, {});
-    cache.get('a', evolve);
-    cache.set('c', evolve, 0n, {});
-    expect(cache.get('a', evolve)).toBeDefined();
-    expect(cache.get('b', evolve)).toBeUndefined();
-    expect(cache.get('c', evolve)).toBeDefined();
+  it('keeps at most maxEntries, dropping the least recently used first', () => {
+    const cache = new AggregateCache({ maxEntries: 4 });
+    for (let i = 0; i < 1000; i += 1) {
+      cache.set(`s${i}`, evolve, 0n, {});
+      if (cache.get('hot', evolve) === undefined) cache.set('hot', evolve, 0n, {});
+      expect(cache.size).toBeLessThanOrEqual(4);
+    }
+    expect(cache.get('hot', evolve)).toBeDefined(); // used on every turn, never dropped
+    expect(cache.get('s999', evolve)).toBeDefined();
+    expect(cache.get('s0', evolve)).toBeUndefined();
   });
 
-  it('keeps the estimated bytes under maxBytes, and never a state larger than the budget', () => {
+  it('keeps the estimated bytes under maxBytes, and never a state larger than half of it', () => {
     const big = { payload: 'x'.repeat(1000) };
-    const cache = new AggregateCache({ maxBytes: 3 * approximateBytes(big) });
-    for (const stream of ['a', 'b', 'c', 'd']) cache.set(stream, evolve, 0n, big);
-    expect(cache.size).toBe(3);
-    expect(cache.bytes).toBeLessThanOrEqual(3 * approximateBytes(big));
+    const maxBytes = 4 * approximateBytes(big);
+    const cache = new AggregateCache({ maxBytes });
+    for (let i = 0; i < 100; i += 1) {
+      cache.set(`s${i}`, evolve, 0n, big);
+      expect(cache.bytes).toBeLessThanOrEqual(maxBytes);
+    }
+    expect(cache.get('s99', evolve)).toBeDefined();
     cache.set('huge', evolve, 0n, { payload: 'x'.repeat(10_000) });
     expect(cache.get('huge', evolve)).toBeUndefined();
+    expect(cache.bytes).toBeLessThanOrEqual(maxBytes);
   });
 
   it('an older revision never replaces a newer one, and another fold never sees the entry', () => {
