@@ -22,6 +22,14 @@ export interface StreamFacts {
 }
 
 /**
+ * The common case, decided without the ids or any read: an exact expected revision (or
+ * no_stream) equal to the stream's actual one means "write". False means "ask decideAppend".
+ */
+export function expectsActual(expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean {
+  return expected === actual;
+}
+
+/**
  * Decides an append of `ids` (already validated, lower case). Throws
  * WrongExpectedVersionError on a conflict. With a specific revision (or no_stream,
  * i.e. -1): ids all committed right after it -> already written; some or none -> conflict.

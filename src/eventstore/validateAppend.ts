@@ -34,24 +34,32 @@ export function validateAppend(stream: string, events: readonly EventToAppend[])
   if (!Array.isArray(events) || events.length === 0) {
     throw new InvalidAppendError('invalid_event', `Append to ${stream} has no events`);
   }
-  const seen = new Set<string>();
+  // Only an append of several events can repeat an id within itself.
+  const seen = events.length > 1 ? new Set<string>() : undefined;
   let totalBytes = 0;
+  // One walk state for the whole append: paths are spelled out only when refusing.
+  const walk: JsonWalk = { keys: [], ancestors: [], stream, index: 0, part: 'data' };
+  const where = (index: number): string => eventAt(stream, index);
   const prepared = events.map((event, index): PreparedEvent => {
-    const where = `event ${index} of append to ${stream}`;
     if (typeof event.id !== 'string' || !UUID.test(event.id)) {
-      throw new InvalidAppendError('invalid_event', `${where}: id ${JSON.stringify(String(event.id))} is not a UUID`);
+      throw new InvalidAppendError('invalid_event', `${where(index)}: id ${JSON.stringify(String(event.id))} is not a UUID`);
     }
     const id = event.id.toLowerCase();
-    if (seen.has(id)) throw new InvalidAppendError('invalid_event', `${where}: id ${id} appears twice in one append`);
-    seen.add(id);
-    if (typeof event.type !== 'string' || event.type.length === 0) {
-      throw new InvalidAppendError('invalid_event', `${where}: type must be a non-empty string`);
+    if (seen !== undefined) {
+      if (seen.has(id)) throw new InvalidAppendError('invalid_event', `${where(index)}: id ${id} appears twice in one append`);
+      seen.add(id);
     }
-    if (event.data === undefined) throw new InvalidAppendError('not_serializable', `${where}: data is undefined`);
-    assertJsonSafe(event.data, `${where}: data`);
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new InvalidAppendError('invalid_event', `${where(index)}: type must be a non-empty string`);
+    }
+    if (event.data === undefined) throw new InvalidAppendError('not_serializable', `${where(index)}: data is undefined`);
+    walk.index = index;
+    walk.part = 'data';
+    assertJsonSafe(event.data, walk);
     const metadata = event.metadata ?? {};
-    if (!isPlainObject(metadata)) throw new InvalidAppendError('not_serializable', `${where}: metadata must be a plain object`);
-    assertJsonSafe(metadata, `${where}: metadata`);
+    if (!isPlainObject(metadata)) throw new InvalidAppendError('not_serializable', `${where(index)}: metadata must be a plain object`);
+    walk.part = 'metadata';
+    assertJsonSafe(metadata, walk);
     const dataJson = JSON.stringify(event.data);
     const metadataJson = JSON.stringify(metadata);
     totalBytes += Buffer.byteLength(dataJson, 'utf8') + Buffer.byteLength(metadataJson, 'utf8');
@@ -69,19 +77,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Where assertJsonSafe is: which event and part, keys from there, and the objects it is inside (for cycles). */
+interface JsonWalk {
+  readonly keys: (string | number)[];
+  readonly ancestors: object[];
+  readonly stream: string;
+  index: number;
+  part: 'data' | 'metadata';
+}
+
+const eventAt = (stream: string, index: number): string => `event ${index} of append to ${stream}`;
+
 /**
  * Refuses anything JSON.stringify would drop, alter or choke on (functions, symbols,
  * undefined members, bigint, NaN/Infinity, Dates and other class instances, cycles),
- * because a reader must get back exactly what was appended. A plain recursive
- * function (no closures per call): it runs on every append's hot path.
+ * because a reader must get back exactly what was appended. A plain recursive function
+ * that builds no strings unless it refuses: it runs on every append's hot path.
  */
-function assertJsonSafe(value: unknown, path: string, ancestors: object[] = []): void {
+function assertJsonSafe(value: unknown, walk: JsonWalk): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(value)) notSerialisable(path, `${String(value)} is not representable in JSON`);
+      if (!Number.isFinite(value)) notSerialisable(walk, `${String(value)} is not representable in JSON`);
       return;
     case 'object':
       break;
@@ -89,28 +108,37 @@ function assertJsonSafe(value: unknown, path: string, ancestors: object[] = []):
     case 'function':
     case 'symbol':
     case 'bigint':
-      notSerialisable(path, `a ${typeof value} is not JSON-serialisable`);
+      notSerialisable(walk, `a ${typeof value} is not JSON-serialisable`);
       return;
     default: {
       const never: never = value as never;
-      notSerialisable(path, `unexpected value ${String(never)}`);
+      notSerialisable(walk, `unexpected value ${String(never)}`);
       return;
     }
   }
   if (value === null) return;
-  if (ancestors.includes(value)) notSerialisable(path, 'contains a cycle');
-  ancestors.push(value);
+  if (walk.ancestors.includes(value)) notSerialisable(walk, 'contains a cycle');
+  walk.ancestors.push(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) assertJsonSafe(value[i], `${path}[${i}]`, ancestors);
+    for (let i = 0; i < value.length; i += 1) {
+      walk.keys.push(i);
+      assertJsonSafe(value[i], walk);
+      walk.keys.pop();
+    }
   } else if (isPlainObject(value)) {
-    for (const key in value) assertJsonSafe(value[key], `${path}.${key}`, ancestors);
-    if (Object.getOwnPropertySymbols(value).length > 0) notSerialisable(path, 'has symbol keys');
+    for (const key in value) {
+      walk.keys.push(key);
+      assertJsonSafe(value[key], walk);
+      walk.keys.pop();
+    }
+    if (Object.getOwnPropertySymbols(value).length > 0) notSerialisable(walk, 'has symbol keys');
   } else {
-    notSerialisable(path, `a ${value.constructor?.name ?? 'non-plain'} object is not plain JSON`);
+    notSerialisable(walk, `a ${value.constructor?.name ?? 'non-plain'} object is not plain JSON`);
   }
-  ancestors.pop();
+  walk.ancestors.pop();
 }
 
-function notSerialisable(path: string, why: string): never {
-  throw new InvalidAppendError('not_serializable', `${path}: ${why}`);
+function notSerialisable(walk: JsonWalk, why: string): never {
+  const path = walk.keys.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('');
+  throw new InvalidAppendError('not_serializable', `${eventAt(walk.stream, walk.index)}: ${walk.part}${path}: ${why}`);
 }

@@ -10,7 +10,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { DurableLog } from './durableLog.js';
-import { decideAppend } from '../appendDecision.js';
+import { decideAppend, expectsActual } from '../appendDecision.js';
 import { InvalidAppendError, StoreUnavailableError, WrongExpectedVersionError } from '../errors.js';
 import type { AppendResult, ExpectedRevision } from '../port.js';
 import type { PreparedEvent } from '../validateAppend.js';
@@ -60,6 +60,9 @@ export class GroupCommitter {
    */
   readonly #lastRevisions = new Map<string, bigint | null>();
   #dataVersion: unknown = undefined;
+  /** Set by #apply during one #commit: whether it wrote anything, and its first new position. */
+  #wrote = false;
+  #firstPosition: bigint | undefined;
   #scheduled = false;
   #lockRetry: NodeJS.Timeout | undefined;
   #lockRetryMs = LOCK_RETRY_FIRST_MS;
@@ -159,9 +162,6 @@ export class GroupCommitter {
 
   /** Commits the batch; returns the appends still waiting for a lock another process holds. */
   #commit(batch: readonly PendingAppend[], blocking: boolean): readonly PendingAppend[] {
-    const outcomes: (() => void)[] = [];
-    let wrote = false;
-    let firstPosition: bigint | undefined;
     try {
       this.#begin(blocking);
     } catch (error) {
@@ -172,6 +172,10 @@ export class GroupCommitter {
       for (const item of batch) if (!waiting.includes(item)) item.reject(failure);
       return waiting;
     }
+    // Each append's answer, in batch order: its result, or the error refusing it alone.
+    const outcomes: (AppendResult | WrongExpectedVersionError | InvalidAppendError)[] = [];
+    this.#wrote = false;
+    this.#firstPosition = undefined;
     try {
       const dataVersion = this.#sql.dataVersion.get();
       if (dataVersion !== this.#dataVersion || this.#lastRevisions.size > MAX_CACHED_STREAMS) this.#lastRevisions.clear();
@@ -179,13 +183,10 @@ export class GroupCommitter {
       const created = BigInt(this.#now().getTime());
       for (const item of batch) {
         try {
-          const { result, written, first } = this.#apply(item, created);
-          wrote ||= written;
-          if (first !== undefined && firstPosition === undefined) firstPosition = first;
-          outcomes.push(() => item.resolve(result));
+          outcomes.push(this.#apply(item, created));
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError || error instanceof InvalidAppendError)) throw error;
-          outcomes.push(() => item.reject(error));
+          outcomes.push(error);
         }
       }
       this.#control.commit.run();
@@ -201,19 +202,26 @@ export class GroupCommitter {
     this.stats.transactions += 1;
     this.stats.appends += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    const wrote = this.#wrote;
     const settle = (): void => {
       if (wrote) this.#committed();
-      for (const outcome of outcomes) outcome();
+      for (let i = 0; i < batch.length; i += 1) {
+        const outcome = outcomes[i];
+        const item = batch[i] as PendingAppend;
+        if (outcome instanceof Error) item.reject(outcome);
+        else item.resolve(outcome as AppendResult);
+      }
     };
     if (this.#durable === undefined) settle();
-    else this.#durable.afterSync(firstPosition, settle, (error) => {
+    else this.#durable.afterSync(this.#firstPosition, settle, (error) => {
       const failure = new StoreUnavailableError('The append was committed but could not be made durable (fsync failed)', { cause: error });
       for (const item of batch) item.reject(failure);
     });
     return [];
   }
 
-  #apply(item: PendingAppend, created: bigint): { result: AppendResult; written: boolean; first?: bigint } {
+  /** Decides and writes one append inside the open transaction; notes in #wrote / #firstPosition what it wrote. */
+  #apply(item: PendingAppend, created: bigint): AppendResult {
     const { stream, events, expected } = item;
     const sql = this.#sql;
     let last = this.#lastRevisions.get(stream);
@@ -221,14 +229,17 @@ export class GroupCommitter {
       last = sql.lastRevision.get(stream) as bigint | null;
       this.#lastRevisions.set(stream, last);
     }
-    const decision = decideAppend(stream, expected, events.map((e) => e.id), {
-      actual: last ?? 'no_stream',
-      idsFrom: (revision, count) => sql.idsFrom.all(stream, revision, count) as string[],
-      revisionOf: (id) => (sql.revisionOf.get(id, stream) as bigint | undefined) ?? undefined,
-    });
-    if (decision.kind === 'already_written') {
-      const position = sql.positionAt.get(stream, decision.lastRevision) as bigint;
-      return { result: { nextExpectedRevision: decision.lastRevision, position }, written: false };
+    // The exact-revision case needs neither the ids nor a read: the cached revision decides.
+    if (!expectsActual(expected, last ?? 'no_stream')) {
+      const decision = decideAppend(stream, expected, events.map((e) => e.id), {
+        actual: last ?? 'no_stream',
+        idsFrom: (revision, count) => sql.idsFrom.all(stream, revision, count) as string[],
+        revisionOf: (id) => (sql.revisionOf.get(id, stream) as bigint | undefined) ?? undefined,
+      });
+      if (decision.kind === 'already_written') {
+        const position = sql.positionAt.get(stream, decision.lastRevision) as bigint;
+        return { nextExpectedRevision: decision.lastRevision, position };
+      }
     }
     const savepoint = events.length > 1;
     if (savepoint) this.#db.exec('SAVEPOINT one_append');
@@ -243,7 +254,9 @@ export class GroupCommitter {
       }
       if (savepoint) this.#db.exec('RELEASE one_append');
       this.#lastRevisions.set(stream, revision);
-      return { result: { nextExpectedRevision: revision, position }, written: true, first };
+      this.#wrote = true;
+      this.#firstPosition ??= first;
+      return { nextExpectedRevision: revision, position };
     } catch (error) {
       if (savepoint) this.#db.exec('ROLLBACK TO one_append; RELEASE one_append');
       throw this.#explainConstraint(error, stream, events);

@@ -104,10 +104,14 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
   }, options.pollIntervalMs ?? 50);
   poller.unref();
 
-  const append = async (stream: string, events: readonly EventToAppend[], appendOptions?: AppendOptions): Promise<AppendResult> => {
-    if (closed) throw new StoreUnavailableError('The event store is closed (append)');
-    const prepared = validateAppend(stream, events);
-    return committer.enqueue(stream, prepared, appendOptions?.expectedRevision ?? 'any');
+  // Not async: the committer's promise is handed back as is (one promise per append, not two).
+  const append = (stream: string, events: readonly EventToAppend[], appendOptions?: AppendOptions): Promise<AppendResult> => {
+    try {
+      if (closed) throw new StoreUnavailableError('The event store is closed (append)');
+      return committer.enqueue(stream, validateAppend(stream, events), appendOptions?.expectedRevision ?? 'any');
+    } catch (error) {
+      return Promise.reject(error as Error); // a refusal is a rejected promise, as from an async function
+    }
   };
 
   const readStream = async (stream: string, readOptions: ReadStreamOptions = {}): Promise<RecordedEvent[]> =>
