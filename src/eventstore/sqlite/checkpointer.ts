@@ -20,8 +20,20 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
 db.pragma('wal_autocheckpoint = 0');
+const restartAfterFrames = workerData.restartAfterFrames;
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy now: the next tick tries again */ }
+  try {
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (restartAfterFrames > 0 && result.busy === 0 && result.log >= restartAfterFrames) {
+      // Under a steady stream of commits a PASSIVE checkpoint never catches up with the
+      // last frame, so SQLite never starts the WAL over and the file grows without bound.
+      // RESTART copies the few frames left and makes the next commit start from the top;
+      // meanwhile the store's commits get SQLITE_BUSY and retry on a timer (groupCommit.ts).
+      // A short busy timeout, so a long reader in another process stalls writers only briefly.
+      db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+      try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = ' + workerData.busyTimeoutMs); }
+    }
+  } catch { /* busy now: the next tick tries again */ }
 }, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message !== 'close') return;
@@ -44,6 +56,14 @@ export interface CheckpointerOptions {
   readonly startAfterWalBytes?: number;
   readonly intervalMs?: number;
   readonly busyTimeoutMs?: number;
+  /**
+   * When a checkpoint finds at least this many frames in the WAL, the worker restarts the
+   * WAL (a brief pause for writers, at most `restartWaitMs` waiting for readers plus the
+   * copy of the last frames). Default 0: never, the WAL only restarts when SQLite finds
+   * a checkpoint caught up by itself.
+   */
+  readonly restartAfterFrames?: number;
+  readonly restartWaitMs?: number;
 }
 
 export class Checkpointer {
@@ -55,7 +75,7 @@ export class Checkpointer {
 
   constructor(db: Database.Database, options: CheckpointerOptions) {
     this.#db = db;
-    this.#options = { startAfterCommits: 500, intervalMs: 50, busyTimeoutMs: 5000, ...options };
+    this.#options = { startAfterCommits: 500, intervalMs: 50, busyTimeoutMs: 5000, restartAfterFrames: 0, restartWaitMs: 20, ...options };
   }
 
   /** Called after every commit of the store's connection. */
