@@ -39,32 +39,34 @@ export function validateAppend(stream: string, events: readonly EventToAppend[])
   let totalBytes = 0;
   // One walk state for the whole append: paths are spelled out only when refusing.
   const walk: JsonWalk = { keys: [], ancestors: [], stream, index: 0, part: 'data' };
-  const where = (index: number): string => eventAt(stream, index);
-  const prepared = events.map((event, index): PreparedEvent => {
+  // A plain loop, no callback: a closure per call costs more than it looks under tsx (keepNames).
+  const prepared: PreparedEvent[] = [];
+  for (let index = 0; index < events.length; index += 1) {
+    const event = events[index] as EventToAppend;
     if (typeof event.id !== 'string' || !UUID.test(event.id)) {
-      throw new InvalidAppendError('invalid_event', `${where(index)}: id ${JSON.stringify(String(event.id))} is not a UUID`);
+      throw new InvalidAppendError('invalid_event', `${eventAt(stream, index)}: id ${JSON.stringify(String(event.id))} is not a UUID`);
     }
     const id = event.id.toLowerCase();
     if (seen !== undefined) {
-      if (seen.has(id)) throw new InvalidAppendError('invalid_event', `${where(index)}: id ${id} appears twice in one append`);
+      if (seen.has(id)) throw new InvalidAppendError('invalid_event', `${eventAt(stream, index)}: id ${id} appears twice in one append`);
       seen.add(id);
     }
     if (typeof event.type !== 'string' || event.type.length === 0) {
-      throw new InvalidAppendError('invalid_event', `${where(index)}: type must be a non-empty string`);
+      throw new InvalidAppendError('invalid_event', `${eventAt(stream, index)}: type must be a non-empty string`);
     }
-    if (event.data === undefined) throw new InvalidAppendError('not_serializable', `${where(index)}: data is undefined`);
+    if (event.data === undefined) throw new InvalidAppendError('not_serializable', `${eventAt(stream, index)}: data is undefined`);
     walk.index = index;
     walk.part = 'data';
     assertJsonSafe(event.data, walk);
     const metadata = event.metadata ?? {};
-    if (!isPlainObject(metadata)) throw new InvalidAppendError('not_serializable', `${where(index)}: metadata must be a plain object`);
+    if (!isPlainObject(metadata)) throw new InvalidAppendError('not_serializable', `${eventAt(stream, index)}: metadata must be a plain object`);
     walk.part = 'metadata';
     assertJsonSafe(metadata, walk);
     const dataJson = JSON.stringify(event.data);
     const metadataJson = JSON.stringify(metadata);
     totalBytes += Buffer.byteLength(dataJson, 'utf8') + Buffer.byteLength(metadataJson, 'utf8');
-    return { id, type: event.type, dataJson, metadataJson };
-  });
+    prepared.push({ id, type: event.type, dataJson, metadataJson });
+  }
   if (totalBytes > MAX_APPEND_BYTES) {
     throw new InvalidAppendError('too_large', `Append to ${stream} is ${totalBytes} bytes of JSON; the limit is ${MAX_APPEND_BYTES} bytes (1 MiB)`);
   }

@@ -50,6 +50,16 @@ const SPLIT_AT = 32;
 /** Streams whose last revision is remembered between transactions (cleared when exceeded). */
 const MAX_CACHED_STREAMS = 10_000;
 
+/**
+ * One executor for every append's promise (it runs synchronously inside the constructor),
+ * instead of a new closure per append: the hot path makes one promise per append.
+ */
+const captured: { resolve: (result: AppendResult) => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+function capture(resolve: (result: AppendResult) => void, reject: (error: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 export class GroupCommitter {
   readonly stats: GroupCommitStats = { transactions: 0, appends: 0, largestBatch: 0 };
   #queue: PendingAppend[] = [];
@@ -112,16 +122,18 @@ export class GroupCommitter {
   }
 
   enqueue(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ stream, events, expected, lockDeadline: Date.now() + this.#lockWaitMs, resolve, reject });
-      if (!this.#scheduled && this.#lockRetry === undefined) {
-        this.#scheduled = true;
-        // setImmediate, not a microtask: writers that resume from the previous commit
-        // all get to enqueue before this batch closes.
-        setImmediate(() => this.flush());
-      }
-    });
+    const promise = new Promise<AppendResult>(capture);
+    this.#queue.push({ stream, events, expected, lockDeadline: Date.now() + this.#lockWaitMs, resolve: captured.resolve, reject: captured.reject });
+    if (!this.#scheduled && this.#lockRetry === undefined) {
+      this.#scheduled = true;
+      // setImmediate, not a microtask: writers that resume from the previous commit
+      // all get to enqueue before this batch closes.
+      setImmediate(this.#flushSoon);
+    }
+    return promise;
   }
+
+  readonly #flushSoon = (): void => this.flush();
 
   /**
    * Writes everything queued now. `blocking` (close()) waits for another process's lock on
