@@ -72,6 +72,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   const startedAt = performance.now();
   const db = openReadModelDatabase(options.file);
   db.pragma('cache_size = -262144'); // 256 MiB: the rows a page touches stay in memory
+  db.pragma('threads = 2'); // CREATE INDEX may sort on a helper thread (1.7 s -> 1.3 s for the messages indexes of a 1M log)
   const token = randomBytes(4).toString('hex');
   const side = (live: string): string => `${live}${SIDE}${token}`;
   let inTransaction = false;

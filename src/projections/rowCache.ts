@@ -65,8 +65,11 @@ class WrittenKeys {
   }
 }
 
+const ABSENT: unique symbol = Symbol('absent');
+
 export class RowCache<Row> {
-  private readonly rows = new Map<string, Row | null>();
+  /** ABSENT: known to have no row (a miss is then one lookup, not a get and a has). */
+  private readonly rows = new Map<string, Row | typeof ABSENT>();
   private readonly dirty = new Set<string>();
   private readonly limit: number;
   private readonly written: WrittenKeys | undefined;
@@ -79,24 +82,29 @@ export class RowCache<Row> {
 
   get(key: string): Row | null {
     const held = this.rows.get(key);
-    if (held !== undefined) return held;
-    if (this.rows.has(key)) return null;
-    const row = this.written !== undefined && !this.written.mightHave(key) ? null : this.io.load(key);
-    this.rows.set(key, row);
+    if (held !== undefined) return held === ABSENT ? null : held;
+    const row = this.fetch(key);
+    this.rows.set(key, row ?? ABSENT);
     return row;
   }
 
   set(key: string, row: Row | null): void {
-    this.rows.set(key, row);
+    this.rows.set(key, row ?? ABSENT);
     this.dirty.add(key);
   }
 
-  /** Folds one event into the row at key with a pure evolve. */
+  /** Folds one event into the row at key with a pure evolve (one map lookup and one store per event: a rebuild's hot path). */
   update<E>(key: string, event: E, evolve: (row: Row | null, event: E) => Row | null): Row | null {
-    const before = this.get(key);
+    const held = this.rows.get(key);
+    const before = held === undefined ? this.fetch(key) : held === ABSENT ? null : held;
     const after = evolve(before, event);
     if (after !== before) this.set(key, after);
+    else if (held === undefined) this.rows.set(key, before ?? ABSENT);
     return after;
+  }
+
+  private fetch(key: string): Row | null {
+    return this.written !== undefined && !this.written.mightHave(key) ? null : this.io.load(key);
   }
 
   /**
@@ -132,8 +140,8 @@ export class RowCache<Row> {
   }
 
   private write(key: string): void {
-    const row = this.rows.get(key) ?? null;
-    if (row === null) this.io.remove(key);
+    const row = this.rows.get(key);
+    if (row === undefined || row === ABSENT) this.io.remove(key);
     else {
       this.io.save(key, row);
       this.written?.add(key);
