@@ -45,11 +45,11 @@ export function registerProjectionsCommands(program: Command, ctx: CliContext): 
     .command('rebuild')
     .description(`rebuild from position zero beside the live tables, then swap atomically: one of ${projectionNames.join(', ')}, or all`)
     .argument('<name>', 'a projection name, or "all"')
-    .option('--page-size <n>', 'events per read and per transaction', '5000')
-    .action(async (name: string, options: { pageSize: string }) => {
+    .option('--page-size <n>', "events per read (default: the rebuild's, 1000)")
+    .action(async (name: string, options: { pageSize?: string }) => {
       if (name !== 'all' && !isProjectionName(name)) throw new Error(`unknown projection "${name}": use one of ${projectionNames.join(', ')}, or all`);
-      const pageSize = Number(options.pageSize);
-      if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error('--page-size must be a positive integer');
+      const pageSize = options.pageSize === undefined ? undefined : Number(options.pageSize);
+      if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) throw new Error('--page-size must be a positive integer');
       const names: readonly ProjectionName[] = name === 'all' ? projectionNames : [name];
       const dataDir = ctx.config().DATA_DIR;
       mkdirSync(dataDir, { recursive: true });
@@ -64,7 +64,7 @@ export function registerProjectionsCommands(program: Command, ctx: CliContext): 
           file: readModelsPath(dataDir),
           projections: projectionsNamed(names),
           logger: pino({ level: 'warn' }, process.stderr),
-          pageSize,
+          ...(pageSize === undefined ? {} : { pageSize }),
           signal: controller.signal,
           onProgress: progress.update,
         });
