@@ -88,8 +88,11 @@ export function evolveMetricsBucket(row: MetricsBucketRow | null, { ref, event }
     project_id: ref.project_id, endpoint_id: ref.endpoint_id, bucket_start: bucketOf(counted.at),
     total: 0, succeeded: 0, failed: 0, retries: 0, latency_sum: 0, latency_count: 0,
   };
+  // Every field spelled out rather than spread: a rebuild runs this for most events.
   return {
-    ...base,
+    project_id: base.project_id,
+    endpoint_id: base.endpoint_id,
+    bucket_start: base.bucket_start,
     total: base.total + (counted.total ?? 0),
     succeeded: base.succeeded + (counted.succeeded ?? 0),
     failed: base.failed + (counted.failed ?? 0),
