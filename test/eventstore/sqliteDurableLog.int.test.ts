@@ -160,4 +160,47 @@ describe('Checkpointer', () => {
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1000);
     db.close();
   });
+
+  it('starts once the WAL passes a size, however few commits wrote it', async () => {
+    const file = join(dir, 'events.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x TEXT)');
+    const checkpointer = new Checkpointer(db, { file, startAfterCommits: 1_000_000, startAfterWalBytes: 1_000_000 });
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    const bigCommit = db.transaction(() => { for (let j = 0; j < 100; j += 1) insert.run('x'.repeat(3000)); });
+    bigCommit();
+    checkpointer.committed();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // ~400 KB so far: not yet
+    for (let i = 0; i < 3; i += 1) bigCommit();
+    checkpointer.committed();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0); // the worker took over
+    await checkpointer.close();
+    db.close();
+  });
+
+  it('keeps the WAL from growing without bound under commits that never pause, by restarting it', async () => {
+    const file = join(dir, 'events.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE t (x TEXT)');
+    const checkpointer = new Checkpointer(db, { file, startAfterCommits: 1, intervalMs: 5, restartAfterFrames: 64 });
+    checkpointer.committed();
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    const written = () => db.prepare('SELECT count(*) FROM t').pluck().get() as number;
+    // Let the worker start, then commit back to back (no pause for a PASSIVE checkpoint to
+    // catch up in): over 10,000 commits, each a page of its own.
+    while (statSync(file).size < 100_000) {
+      insert.run('x'.repeat(3000));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (let i = 0; i < 10_000; i += 1) insert.run('x'.repeat(3000));
+    const walBytes = statSync(`${file}-wal`).size;
+    await checkpointer.close();
+    expect(written()).toBeGreaterThan(10_000);
+    // Without the restart this WAL ends past 120 MB (every page of every commit appended).
+    expect(walBytes).toBeLessThan(40_000_000);
+    db.close();
+  });
 });
