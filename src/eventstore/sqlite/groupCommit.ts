@@ -1,12 +1,11 @@
 /**
  * Group commit: appends that arrive in the same turn of the event loop are written in
  * one transaction (two when many arrive and the fsync runs off the loop, so that one
- * half's fsync overlaps the other half's writes), so N concurrent appends cost one or two
- * fsyncs instead of N. Each append is
- * still decided on its own (expected revision, idempotence) inside that transaction,
- * and one refused append never fails the others: conflicts are found by reading
- * before writing, and a multi-event append runs under a savepoint so a late failure
- * undoes only its own rows.
+ * half's fsync overlaps the other half's writes), so N concurrent appends cost one or
+ * two fsyncs instead of N. Each append is still decided on its own (expected revision,
+ * idempotence) inside that transaction, and one refused append never fails the others:
+ * conflicts are found by reading before writing, and a multi-event append runs under a
+ * savepoint so a late failure undoes only its own rows.
  */
 import type Database from 'better-sqlite3';
 import type { DurableLog } from './durableLog.js';
