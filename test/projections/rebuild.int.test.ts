@@ -82,12 +82,13 @@ describe('rebuilding while events keep arriving', () => {
     expect(sideTables()).toEqual([]);
   });
 
-  it('holding few rows across pages (rows written when evicted, loaded back later) builds the same read models', async () => {
+  // 3: one row let go of at a time; 8: two at a time (a quarter of the limit).
+  it.each([3, 8])('holding few rows across pages (%i; rows written when evicted, loaded back later) builds the same read models', async (holdRows) => {
     // Lifecycles interleaved so most span pages; a hold of 3 rows evicts them mid-lifecycle.
     const lifecycles = Array.from({ length: 60 }, (_, i) => lifecycle(i));
     const interleaved = lifecycles.flatMap((_, i) => lifecycles.map((l) => l[i]).filter((x) => x !== undefined));
     await appendAll(store, [e.endpointCreated('ep_1', 0), ...interleaved, e.endpointPaused('ep_1', 10_000)]);
-    await rebuildProjections({ store, file: file(), projections: allProjections, logger: silentLogger, pageSize: 7, holdRows: 3 });
+    await rebuildProjections({ store, file: file(), projections: allProjections, logger: silentLogger, pageSize: 7, holdRows });
     expect(dumpReadModels(db)).toEqual(await referenceDump());
   });
 
