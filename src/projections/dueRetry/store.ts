@@ -28,8 +28,12 @@ export const dueRetryProjection: Projection = {
   writer(db: Database.Database, table: TableNames, hold?: RowHold): ProjectionWriter {
     const t = table('due_retry');
     const load = db.prepare(`SELECT * FROM ${t} WHERE message_id = ?`);
-    const save = db.prepare(`INSERT OR REPLACE INTO ${t} (message_id, project_id, endpoint_id, status, due_at, attempt_no, lease_until, expedited)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`); // positional: cheaper to bind than named, and no copy of the row per write
+    // Positional: cheaper to bind than named, and no copy of the row per write. An upsert rather
+    // than INSERT OR REPLACE, so an existing row is updated in place, not deleted and reinserted
+    // with its index entries (message, project and endpoint never change for a message).
+    const save = db.prepare(`INSERT INTO ${t} (message_id, project_id, endpoint_id, status, due_at, attempt_no, lease_until, expedited)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
+      attempt_no = excluded.attempt_no, lease_until = excluded.lease_until, expedited = excluded.expedited`);
     const remove = db.prepare(`DELETE FROM ${t} WHERE message_id = ?`);
     const rows = new RowCache<DueRetryRow>({
       load: (key) => {

