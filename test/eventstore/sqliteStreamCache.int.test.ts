@@ -39,6 +39,20 @@ describe('sqlite stream cache', () => {
     expect(ns(await store.readStream('endpoint-a'))).toEqual([1, 2]);
   });
 
+  it('keeps a stream in memory while other streams are appended to, and drops it when it is', async () => {
+    const store = openStore();
+    await store.append('endpoint-e', [event(1)]);
+    const [first] = await store.readStream('endpoint-e');
+    await store.append('endpoint-f', [event(5)]);
+    await store.append('message-y', [event(6)]);
+    const [kept] = await store.readStream('endpoint-e');
+    expect(kept).toBe(first); // the same object: served from memory, not read and parsed again
+    await store.append('endpoint-e', [event(2)], { expectedRevision: 0n });
+    const again = await store.readStream('endpoint-e');
+    expect(ns(again)).toEqual([1, 2]);
+    expect(again[0]).not.toBe(first);
+  });
+
   it("shows another connection's append on the next read", async () => {
     const mine = openStore();
     const other = openStore();

@@ -81,7 +81,7 @@ export class GroupCommitter {
   readonly #now: () => Date;
   readonly #committed: () => void;
   readonly #durable: DurableLog | undefined;
-  readonly #afterCommit: () => void;
+  readonly #afterCommit: (batch: readonly { readonly stream: string }[]) => void;
   /** Transaction control and the lock-wait switch, prepared once: a group commit runs them every time. */
   readonly #control: { begin: Database.Statement; commit: Database.Statement; noWait: Database.Statement; wait: Database.Statement };
 
@@ -102,7 +102,7 @@ export class GroupCommitter {
     now: () => Date,
     committed: () => void,
     durable?: DurableLog,
-    afterCommit: () => void = () => undefined,
+    afterCommit: (batch: readonly { readonly stream: string }[]) => void = () => undefined,
     lockWaitMs = 5000,
   ) {
     this.#lockWaitMs = lockWaitMs;
@@ -209,7 +209,7 @@ export class GroupCommitter {
       for (const item of batch) item.reject(reported);
       return [];
     }
-    this.#afterCommit();
+    this.#afterCommit(batch);
     this.stats.transactions += 1;
     this.stats.appends += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);

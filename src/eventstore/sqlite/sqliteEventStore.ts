@@ -80,8 +80,8 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
   const subscriptions = new Set<DroppableSubscription>();
   const checkpointer = options.file === ':memory:' || options.file === '' || options.checkpointOffLoop === false ? undefined : new Checkpointer(db, { file: options.file, startAfterWalBytes: CHECKPOINT_WORKER_AFTER_WAL_BYTES, restartAfterFrames: WAL_RESTART_AFTER_FRAMES, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
   const cache = new StreamCache(options.cachedStreamPrefixes ?? [], () => sql.dataVersion.get());
-  const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable, () => {
-    cache.clear(); // whatever this commit wrote, no cached stream may hide it
+  const committer = new GroupCommitter(db, sql, now, () => changes.bump(), durable, (batch) => {
+    for (const { stream } of batch) cache.forget(stream); // no cached stream may hide what this commit wrote
     checkpointer?.committed();
   }, options.busyTimeoutMs ?? 5000);
   let closed = false;

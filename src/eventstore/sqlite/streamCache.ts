@@ -3,9 +3,12 @@
  * endpoint's stream; reading and parsing it from SQLite was most of a send's store time
  * in the API bench (BENCHMARKS.md).
  *
- * Never stale: the cache is dropped on every commit of this connection (the store's
- * group committer calls clear() right after COMMIT) and whenever PRAGMA data_version says
- * another connection (the ops CLI, another process) has committed. Events are frozen, so
+ * Never stale: a stream is forgotten by every commit of this connection that appends to it
+ * (the store's group committer calls forget() right after COMMIT) and the whole cache is
+ * dropped whenever PRAGMA data_version says another connection (the ops CLI, another
+ * process) has committed. Dropping everything on each commit instead left a send under
+ * load reading its endpoint from SQLite nearly every time: some other message was always
+ * being committed. Events are frozen, so
  * a caller that mutated one would throw instead of corrupting what the next caller gets.
  */
 import type { RecordedEvent } from '../port.js';
@@ -44,8 +47,9 @@ export class StreamCache {
     this.#streams.set(stream, [...events]); // the array handed to the reader stays the reader's
   }
 
-  clear(): void {
-    this.#streams.clear();
+  /** Drops one stream (this connection just appended to it). */
+  forget(stream: string): void {
+    this.#streams.delete(stream);
   }
 
   #wanted(stream: string): boolean {
