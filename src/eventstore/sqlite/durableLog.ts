@@ -21,6 +21,13 @@
  * (a command deciding on it appends after it, and that append's sync covers it too) but
  * not to subscriptions: `durableBelow()` caps what they may read, so a read model never
  * gets ahead of the log.
+ *
+ * A failed sync breaks the log for good. Linux may drop the pages whose write-back failed
+ * and report the next fsync as a success, and SQLite's recovery stops at the first WAL frame
+ * that did not reach the disk, so nothing committed after the failure could be trusted
+ * either: every later commit is refused (the group committer stops writing: see `failure`),
+ * and subscribers never see the refused events, until the process is restarted (recovery
+ * then keeps exactly what reached the disk).
  */
 import { closeSync, fdatasync, openSync } from 'node:fs';
 
@@ -55,6 +62,10 @@ export class DurableLog {
   /** fdatasync calls running on the pool (a settled sync may still be running). */
   #running = 0;
   #idle: (() => void)[] = [];
+  /** The first failed sync's error: set once, never cleared. */
+  #failure: unknown = undefined;
+  /** Lowest position of the refused commits: subscribers stay below it once the log is broken. */
+  #hiddenFrom: bigint | null = null;
 
   readonly #sync: SyncFile;
 
@@ -66,8 +77,18 @@ export class DurableLog {
 
   /** Calls `done` once everything committed so far is on disk; `failed` if the sync fails. */
   afterSync(firstPosition: bigint | undefined, done: () => void, failed: (error: unknown) => void): void {
+    if (this.#failure !== undefined) {
+      this.#hide(firstPosition);
+      failed(this.#failure);
+      return;
+    }
     this.#queued.push({ firstPosition, done, failed });
     if (this.#running < this.#maxInFlight) this.#startSync();
+  }
+
+  /** The error of the sync that broke the log, or undefined while every sync has succeeded. */
+  get failure(): unknown {
+    return this.#failure;
   }
 
   /** True while a sync runs or commits wait for one. */
@@ -80,7 +101,7 @@ export class DurableLog {
    * committed by this connection and are still waiting for their sync.
    */
   durableBelow(): bigint | null {
-    let lowest: bigint | null = null;
+    let lowest: bigint | null = this.#hiddenFrom;
     for (const sync of this.#unsettled) {
       for (const w of sync.waiting) if (w.firstPosition !== undefined && (lowest === null || w.firstPosition < lowest)) lowest = w.firstPosition;
     }
@@ -97,6 +118,10 @@ export class DurableLog {
   close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
+  }
+
+  #hide(position: bigint | undefined): void {
+    if (position !== undefined && (this.#hiddenFrom === null || position < this.#hiddenFrom)) this.#hiddenFrom = position;
   }
 
   #startSync(): void {
@@ -132,9 +157,11 @@ export class DurableLog {
         // Commits after the ones this sync covered sit behind them in the WAL, and SQLite's
         // recovery stops at the first frame that did not reach the disk: refuse them too,
         // even if their own sync later reports success.
+        this.#failure ??= error;
         const refused = [...this.#unsettled.splice(at), { waiting: this.#queued.splice(0), settled: false }];
         for (const failedSync of refused) {
           failedSync.settled = true;
+          for (const w of failedSync.waiting) this.#hide(w.firstPosition);
           for (const w of failedSync.waiting) w.failed(error);
         }
       }

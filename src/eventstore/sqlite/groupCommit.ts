@@ -173,6 +173,13 @@ export class GroupCommitter {
 
   /** Commits the batch; returns the appends still waiting for a lock another process holds. */
   #commit(batch: readonly PendingAppend[], blocking: boolean): readonly PendingAppend[] {
+    const broken = this.#durable?.failure;
+    if (broken !== undefined) {
+      // Nothing written after a failed fsync could be trusted to survive (durableLog.ts).
+      const failure = new StoreUnavailableError('The event store could not make an earlier append durable (fsync failed); it accepts no appends until the service is restarted', { cause: broken });
+      for (const item of batch) item.reject(failure);
+      return [];
+    }
     try {
       this.#begin(blocking);
     } catch (error) {

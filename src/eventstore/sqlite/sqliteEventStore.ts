@@ -18,6 +18,7 @@ import { openDatabase, toStoreError } from './database.js';
 import type { OpenDatabaseOptions } from './database.js';
 import { Checkpointer } from './checkpointer.js';
 import { DurableLog } from './durableLog.js';
+import type { SyncFile } from './durableLog.js';
 import { StreamCache } from './streamCache.js';
 import { GroupCommitter } from './groupCommit.js';
 import type { GroupCommitStats } from './groupCommit.js';
@@ -44,6 +45,8 @@ export interface SqliteEventStoreOptions extends OpenDatabaseOptions {
    * rarely written ones, e.g. the endpoint every send loads. Default none. See StreamCache.
    */
   readonly cachedStreamPrefixes?: readonly string[];
+  /** Test hook: what fsyncs the WAL when the sync runs off the loop (default fdatasync). */
+  readonly syncFile?: SyncFile;
 }
 
 export interface SqliteEventStore extends EventStore {
@@ -72,7 +75,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
   const offLoop = (options.synchronous ?? 'FULL') === 'FULL' && (options.syncOffLoop ?? true) && options.file !== ':memory:' && options.file !== '';
   // NORMAL on this connection only: COMMIT writes the WAL, DurableLog makes it durable.
   if (offLoop) db.pragma('synchronous = NORMAL');
-  const durable = offLoop ? new DurableLog(options.file) : undefined;
+  const durable = offLoop ? new DurableLog(options.file, options.syncFile === undefined ? {} : { sync: options.syncFile }) : undefined;
   const sql = prepareStatements(db);
   const now = options.now ?? ((): Date => new Date());
   const batchSize = options.subscriptionBatchSize ?? 500;
