@@ -21,6 +21,19 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A DurableLog whose syncs return when the test says (pending[i](error)); commit() records each answer in order. */
+function logWithManualSyncs() {
+  const file = join(dir, 'events.db');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE t (x)');
+  const pending: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+  const log = new DurableLog(file, { sync: (_fd, callback) => pending.push(callback) });
+  const order: string[] = [];
+  const commit = (position: bigint, name: string): void => log.afterSync(position, () => order.push(name), () => order.push(`${name} failed`));
+  return { db, log, pending, order, commit };
+}
+
 describe('DurableLog', () => {
   it('holds back positions until their sync returns, and groups commits made during a sync into the next one', async () => {
     const file = join(dir, 'events.db');
@@ -42,17 +55,11 @@ describe('DurableLog', () => {
   });
 
   it('runs two syncs at once; one that returns answers every commit made before it started, oldest first', async () => {
-    const file = join(dir, 'events.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (x)');
-    const pending: ((error: NodeJS.ErrnoException | null) => void)[] = [];
-    const log = new DurableLog(file, { sync: (_fd, callback) => pending.push(callback) });
-    const order: string[] = [];
-    log.afterSync(10n, () => order.push('a'), () => order.push('a failed'));
-    log.afterSync(20n, () => order.push('b'), () => order.push('b failed'));
-    log.afterSync(30n, () => order.push('c'), () => order.push('c failed'));
-    log.afterSync(40n, () => order.push('d'), () => order.push('d failed'));
+    const { db, log, pending, order, commit } = logWithManualSyncs();
+    commit(10n, 'a');
+    commit(20n, 'b');
+    commit(30n, 'c');
+    commit(40n, 'd');
     expect(pending).toHaveLength(2); // a's and b's; c and d wait for a free slot
     pending[1]!(null); // b's sync returns first: it started after a's commit, so a is on disk too
     expect(order).toEqual(['a', 'b']);
@@ -69,16 +76,10 @@ describe('DurableLog', () => {
   });
 
   it('a failed sync refuses the commits it covered and every later one, even if a later sync returns, and keeps them from subscribers', () => {
-    const file = join(dir, 'events.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (x)');
-    const pending: ((error: NodeJS.ErrnoException | null) => void)[] = [];
-    const log = new DurableLog(file, { sync: (_fd, callback) => pending.push(callback) });
-    const order: string[] = [];
-    log.afterSync(10n, () => order.push('a'), () => order.push('a failed'));
-    log.afterSync(20n, () => order.push('b'), () => order.push('b failed'));
-    log.afterSync(30n, () => order.push('c'), () => order.push('c failed'));
+    const { db, log, pending, order, commit } = logWithManualSyncs();
+    commit(10n, 'a');
+    commit(20n, 'b');
+    commit(30n, 'c');
     pending[0]!(Object.assign(new Error('EIO'), { code: 'EIO' }));
     expect(order).toEqual(['a failed', 'b failed', 'c failed']);
     pending[1]!(null); // b's own sync: too late, b was refused
@@ -88,7 +89,7 @@ describe('DurableLog', () => {
     // the disk, so a later commit cannot be acknowledged either, nor any refused event read.
     expect(log.durableBelow()).toBe(10n);
     expect(log.failure).toMatchObject({ code: 'EIO' });
-    log.afterSync(40n, () => order.push('d'), () => order.push('d failed'));
+    commit(40n, 'd');
     expect(order).toEqual(['a failed', 'b failed', 'c failed', 'd failed']);
     expect(log.durableBelow()).toBe(10n);
     log.close();
@@ -228,7 +229,10 @@ describe('Checkpointer', () => {
     await checkpointer.close();
     expect(written()).toBeGreaterThan(10_000);
     // Without the restart this WAL ends past 120 MB (every page of every commit appended).
-    expect(walBytes).toBeLessThan(40_000_000);
+    // With it the file's extent is what was written between two restarts, and a restart
+    // needs a moment between two of the writer's commits: 11-45 MB in repeated runs, so the
+    // bound is half of the no-restart size rather than a figure inside that spread.
+    expect(walBytes).toBeLessThan(60_000_000);
     db.close();
   });
 });
