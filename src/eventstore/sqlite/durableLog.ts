@@ -12,8 +12,9 @@
  * Up to `maxInFlight` syncs run at once, so a commit made while a sync runs gets its own
  * sync at once instead of waiting for the running one to end (the group committer splits
  * a large batch so that the first half's sync overlaps the second half's writes). A sync
- * that returns covers everything committed before it started, including the commits of
+ * that succeeds covers everything committed before it started, including the commits of
  * earlier syncs still running: those are acknowledged with it, always in commit order.
+ * Each sync runs on a descriptor of its own (see #fds), so no success can hide an error.
  * Commits made while `maxInFlight` syncs run wait for the next one, which then covers all
  * of them (group commit of the fsync itself).
  *
@@ -55,7 +56,16 @@ interface Sync {
 export class DurableLog {
   readonly #walFile: string;
   readonly #maxInFlight: number;
-  #fd: number | undefined;
+  /**
+   * One descriptor per sync that may run at once, each opened once and kept. Linux reports a
+   * write-back error once per open file (errseq): two syncs on ONE descriptor could see the
+   * first to check take the error and the other return success for the same lost pages. On
+   * descriptors of their own, every sync that checks after an error was recorded sees it, and
+   * a sync waits for the write-back the other started, so each success can be trusted.
+   */
+  readonly #fds: (number | undefined)[] = [];
+  /** Which descriptors a running sync holds. */
+  readonly #busyFds = new Set<number>();
   #queued: Waiting[] = [];
   /** Syncs whose commits are not yet answered, in the order they started. */
   #unsettled: Sync[] = [];
@@ -116,8 +126,8 @@ export class DurableLog {
   }
 
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
+    for (const fd of this.#fds) if (fd !== undefined) closeSync(fd);
+    this.#fds.length = 0;
   }
 
   #hide(position: bigint | undefined): void {
@@ -129,44 +139,49 @@ export class DurableLog {
     this.#queued = [];
     this.#unsettled.push(sync);
     this.#running += 1;
+    let slot = 0;
+    while (this.#busyFds.has(slot)) slot += 1;
     let fd: number;
     try {
       // Opened lazily: the -wal file exists once the first commit wrote it. r+ because
       // some platforms refuse fsync on a read-only descriptor.
-      fd = this.#fd ??= openSync(this.#walFile, 'r+');
+      fd = this.#fds[slot] ??= openSync(this.#walFile, 'r+');
     } catch (error) {
       // No WAL file yet means nothing was ever committed through it: nothing to sync.
       this.#finish(sync, (error as { code?: unknown }).code === 'ENOENT' ? null : error);
       return;
     }
-    this.#sync(fd, (error) => this.#finish(sync, error));
+    this.#busyFds.add(slot);
+    this.#sync(fd, (error) => {
+      this.#busyFds.delete(slot);
+      this.#finish(sync, error);
+    });
   }
 
   #finish(sync: Sync, error: unknown): void {
     this.#running -= 1;
-    if (!sync.settled) {
+    if (error !== null && error !== undefined) {
+      // Any failure breaks the log (even one whose commits a later success answered: the
+      // disk lost pages). Commits after the failed ones sit behind them in the WAL, and
+      // SQLite's recovery stops at the first frame that did not reach the disk, so every
+      // commit not yet answered is refused, those of earlier syncs still running included.
+      this.#failure ??= error;
+      const refused = [...this.#unsettled.splice(0), { waiting: this.#queued.splice(0), settled: false }];
+      for (const failedSync of refused) {
+        failedSync.settled = true;
+        for (const w of failedSync.waiting) this.#hide(w.firstPosition);
+        for (const w of failedSync.waiting) w.failed(error);
+      }
+    } else if (!sync.settled) {
+      // Everything written before this sync started is on disk now, including the commits
+      // of earlier syncs still running: answer them all, oldest first.
       const at = this.#unsettled.indexOf(sync);
-      if (error === null || error === undefined) {
-        // Everything written before this sync started is on disk now, including the
-        // commits of earlier syncs still running: answer them all, oldest first.
-        for (const covered of this.#unsettled.splice(0, at + 1)) {
-          covered.settled = true;
-          for (const w of covered.waiting) w.done();
-        }
-      } else {
-        // Commits after the ones this sync covered sit behind them in the WAL, and SQLite's
-        // recovery stops at the first frame that did not reach the disk: refuse them too,
-        // even if their own sync later reports success.
-        this.#failure ??= error;
-        const refused = [...this.#unsettled.splice(at), { waiting: this.#queued.splice(0), settled: false }];
-        for (const failedSync of refused) {
-          failedSync.settled = true;
-          for (const w of failedSync.waiting) this.#hide(w.firstPosition);
-          for (const w of failedSync.waiting) w.failed(error);
-        }
+      for (const covered of this.#unsettled.splice(0, at + 1)) {
+        covered.settled = true;
+        for (const w of covered.waiting) w.done();
       }
     }
-    if (this.#queued.length > 0 && this.#running < this.#maxInFlight) this.#startSync();
+    if (this.#queued.length > 0 && this.#running < this.#maxInFlight && this.#failure === undefined) this.#startSync();
     else if (!this.busy) for (const resolve of this.#idle.splice(0)) resolve();
   }
 }
