@@ -78,6 +78,9 @@ function stringCheck(def: Def): Check | undefined {
 }
 
 function numberCheck(def: Def): Check | undefined {
+  // z.int(), z.uint32(), z.float32() and the like carry their rule on the schema itself, not
+  // in its checks: not derived here, so zod decodes them.
+  if (def['format'] !== undefined || def['check'] !== undefined) return undefined;
   const tests: ((n: number) => boolean)[] = [];
   for (const c of checkDefs(def)) {
     if (c.when !== undefined) return undefined;
