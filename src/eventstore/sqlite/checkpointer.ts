@@ -5,8 +5,10 @@
  * (about half of COMMIT's time in the API bench, BENCHMARKS.md). Once a store has
  * committed enough to need checkpoints, this starts a worker thread with its own
  * connection that runs PASSIVE checkpoints (never blocking writers or readers) on a
- * timer, and the store's connection stops checkpointing by itself. If the worker fails,
- * the connection checkpoints by itself again.
+ * timer, and the store's connection stops checkpointing by itself. When the WAL has grown
+ * past `restartAfterFrames` it runs a RESTART checkpoint instead, which holds writers back
+ * briefly and waits up to `restartWaitMs` for readers. If the worker fails, the connection
+ * checkpoints by itself again.
  */
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';

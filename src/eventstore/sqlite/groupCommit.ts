@@ -89,8 +89,7 @@ export class GroupCommitter {
    * `durable`: when given, COMMIT does not fsync (the connection runs synchronous=NORMAL)
    * and every outcome waits for `durable` to fsync the WAL off the event loop, so an
    * acknowledged append is as safe as under synchronous=FULL while the loop keeps serving.
-   */
-  /**
+   *
    * `lockWaitMs`: how long an append waits for a write lock held by another process (the
    * CLI, a rebuild) before it fails as StoreUnavailableError. The wait is asynchronous: the
    * lock is tried without SQLite's busy timeout and retried on a timer, so the event loop
