@@ -6,7 +6,7 @@
  * and the checkpoint is set to where the rebuild stopped: all in one transaction. The
  * live runner then skips what the rebuild already applied (it compares with the stored
  * checkpoint inside its own transaction). An error or an abort drops the side tables and
- * leaves the live model untouched.
+ * leaves the live model untouched. One rebuild at a time per read-model file (rebuildLock.ts).
  *
  * Runs on its OWN connection: the final transaction spans awaits (reads from the store),
  * which must not interleave with another user's statements on the same connection.
@@ -18,6 +18,7 @@ import type { EventStore, RecordedEvent } from '../eventstore/port.js';
 import { applyBatch, bindWriters, decodeBatch, discardAll, type ProjectionLogger } from './batch.js';
 import { checkpointStore, openReadModelDatabase, type Checkpoint } from './database.js';
 import type { Projection } from './projection.js';
+import { acquireRebuildLock } from './rebuildLock.js';
 import { RowHold } from './rowCache.js';
 
 export interface RebuildProgress {
@@ -70,7 +71,14 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   const { store, projections, logger, signal } = options;
   const pageSize = options.pageSize ?? 1000;
   const startedAt = performance.now();
-  const db = openReadModelDatabase(options.file);
+  const release = acquireRebuildLock(options.file); // before dropping leftovers: they may be a running rebuild's
+  let db: Database.Database;
+  try {
+    db = openReadModelDatabase(options.file);
+  } catch (error) {
+    release();
+    throw error;
+  }
   db.pragma('cache_size = -262144'); // 256 MiB: the rows a page touches stay in memory
   db.pragma('threads = 2'); // CREATE INDEX may sort on a helper thread (1.7 s -> 1.3 s for the messages indexes of a 1M log)
   const token = randomBytes(4).toString('hex');
@@ -160,5 +168,6 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     throw error;
   } finally {
     db.close();
+    release();
   }
 }

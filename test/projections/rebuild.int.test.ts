@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteEventStore, type SqliteEventStore } from '../../src/eventstore/sqlite/index.js';
@@ -118,6 +120,31 @@ describe('rebuilding while events keep arriving', () => {
     openReadModelDatabase(file()).close();
     createProjectionRunner({ store, db, logger: silentLogger }); // ensures tables on start
     expect(indexes()).toBe(count);
+    expect(dumpReadModels(db)).toEqual(before);
+  });
+
+  it('refuses a second rebuild of the same read models while one runs, and takes over the lock of a rebuild that died', async () => {
+    await appendAll(store, [e.endpointCreated('ep_1', 0), ...Array.from({ length: 100 }, (_, i) => lifecycle(i)).flat()]);
+    expect(await runner.waitForPosition((await store.headPosition()) as bigint, 10_000)).toBe(true);
+    const before = dumpReadModels(db);
+    let second: Promise<unknown> | undefined;
+    const first = rebuildProjections({
+      store, file: file(), projections: allProjections, logger: silentLogger, pageSize: 20,
+      onProgress: (p) => {
+        // Settled into a value at once: its refusal arrives while the first is still running.
+        if (p.events >= 40) second ??= rebuildProjections({ store, file: file(), projections: projectionsNamed(['messages']), logger: silentLogger }).then(() => 'rebuilt', (error: unknown) => error);
+      },
+    });
+    await first; // the second did not drop the first one's side tables under it
+    expect(await second).toMatchObject({ code: 'REBUILD_IN_PROGRESS', message: expect.stringMatching(/already running \(process \d+\)/) });
+    expect(dumpReadModels(db)).toEqual(before);
+    expect(sideTables()).toEqual([]);
+
+    // A rebuild killed mid-way leaves its lock behind: a dead owner's lock is taken over.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${file()}.rebuild-lock`, String(dead));
+    await rebuildProjections({ store, file: file(), projections: projectionsNamed(['messages']), logger: silentLogger });
+    expect(existsSync(`${file()}.rebuild-lock`)).toBe(false);
     expect(dumpReadModels(db)).toEqual(before);
   });
 });
