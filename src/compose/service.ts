@@ -89,6 +89,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       } catch {
         reasons.push('event store unreachable');
       }
+      const broken = store.brokenBecause?.();
+      if (broken !== undefined) reasons.push(`event store: ${broken}`);
       if (!runner.isCaughtUp()) reasons.push('read models catching up');
       return reasons.length === 0 ? { ready: true } : { ready: false, reasons };
     };

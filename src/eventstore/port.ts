@@ -91,6 +91,12 @@ export interface EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Position of the last event in the log ('start' when empty): lag = head - checkpoint. */
   headPosition(): Promise<bigint | 'start'>;
+  /**
+   * Why the store refuses every append until it is restarted (a failed fsync in the embedded
+   * store), or undefined while it accepts them; readiness reports it. Adapters that cannot
+   * end up in such a state leave it out.
+   */
+  brokenBecause?(): string | undefined;
   close(): Promise<void>;
 }
 

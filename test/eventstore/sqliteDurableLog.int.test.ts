@@ -160,9 +160,11 @@ describe('sqlite store with the sync off the event loop', () => {
     const subscription = store.subscribeToAll({ onEvents: async (events) => void seen.push(...events.map((e) => e.id)) });
     const kept = randomUUID();
     await store.append('s-1', [{ id: kept, type: 'Tested', data: {} }]);
+    expect(store.brokenBecause?.()).toBeUndefined();
     await expect(store.append('s-2', [{ id: randomUUID(), type: 'Tested', data: {} }])).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.append('s-3', [{ id: randomUUID(), type: 'Tested', data: {} }])).rejects.toThrow(/accepts no appends until the service is restarted/);
     expect(await store.readStream('s-3')).toEqual([]); // refused before anything was written
+    expect(store.brokenBecause?.()).toBe('an fsync of the event log failed (EIO): appends are refused until the service is restarted');
     await new Promise((r) => setTimeout(r, 50)); // polls and wake-ups come and go
     await subscription.stop();
     await store.close();

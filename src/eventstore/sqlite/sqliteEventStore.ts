@@ -186,6 +186,12 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     readAll,
     subscribeToAll,
     headPosition: async () => guard('read the head', () => (sql.head.get() as bigint | null) ?? 'start'),
+    brokenBecause: () => {
+      const failure = durable?.failure;
+      if (failure === undefined) return undefined;
+      const code = (failure as { code?: unknown } | null)?.code;
+      return `an fsync of the event log failed${typeof code === 'string' ? ` (${code})` : ''}: appends are refused until the service is restarted`;
+    },
     stats: () => ({ ...committer.stats }),
     dropSubscriptions: () => {
       for (const s of subscriptions) s.drop(new StoreUnavailableError('connection dropped (test hook)'));
