@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { aggregateCacheOf } from '../commands/aggregateCache.js';
 import { loadAggregate, toEventsToAppend, type CommandMetadata } from '../commands/handle.js';
 import { DomainError } from '../domain/errors.js';
 import type { EndpointState } from '../domain/endpoint/state.js';
@@ -78,10 +79,25 @@ export type AttemptResult =
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function append(ctx: AttemptContext, messageId: string, events: readonly MessageEvent[], expected: bigint | 'no_stream') {
-  return ctx.store.append(messageStream(messageId), toEventsToAppend(events, { ...ctx.metadata, correlation_id: messageId }, ctx.newId), {
-    expectedRevision: expected,
-  });
+/**
+ * Appends at the revision the attempt decided on, and keeps the message's new fold in the
+ * commands' aggregate cache (handle.ts): a retry-now or cancel after a failure this process
+ * recorded then decides without reading the stream (and without a guess that conflicts).
+ */
+async function append(ctx: AttemptContext, messageId: string, events: readonly MessageEvent[], expected: bigint | 'no_stream', before: MessageState) {
+  const stream = messageStream(messageId);
+  const cache = aggregateCacheOf(ctx.store);
+  const { evolve } = messageDecider(ctx.policy); // the commands' own fold: the cache keys entries by it
+  try {
+    const written = await ctx.store.append(stream, toEventsToAppend(events, { ...ctx.metadata, correlation_id: messageId }, ctx.newId), {
+      expectedRevision: expected,
+    });
+    cache.set(stream, evolve, written.nextExpectedRevision, events.reduce(evolve, before));
+    return written;
+  } catch (error) {
+    cache.delete(stream); // a timed-out append may still have committed
+    throw error;
+  }
 }
 
 /** Decides a command; a DomainError (not due, already delivered...) becomes null. */
@@ -130,7 +146,7 @@ export async function runAttempt(ctx: AttemptContext, flight: Flight): Promise<A
   if (started instanceof DomainError) return { kind: 'skipped', reason: started.code };
   let claimed;
   try {
-    claimed = await append(ctx, messageId, started, loaded.revision);
+    claimed = await append(ctx, messageId, started, loaded.revision, loaded.state);
   } catch (error) {
     if (error instanceof WrongExpectedVersionError) return { kind: 'skipped', reason: 'claim_lost' };
     throw error;
@@ -197,7 +213,7 @@ async function recordOutcome(
 ): Promise<AttemptResult> {
   for (let waitMs = 100; ; waitMs = Math.min(waitMs * 2, 2000)) {
     try {
-      const written = await append(ctx, claim.messageId, events, claim.revision);
+      const written = await append(ctx, claim.messageId, events, claim.revision, claim.state);
       logOutcome(ctx, claim.messageId, events, { attempt_no: claim.attemptNo, result, latency_ms: Math.round(latencyMs) });
       return { kind: 'written', position: written.position };
     } catch (error) {
@@ -256,7 +272,7 @@ export async function giveBack(ctx: AttemptContext, flight: Flight): Promise<boo
   const events = decide(ctx, { type: 'AbandonAttempt', attempt_id: claim.attemptId, now: ctx.clock().toISOString() }, claim.state);
   if (events instanceof DomainError) return false;
   try {
-    await append(ctx, claim.messageId, events, claim.revision);
+    await append(ctx, claim.messageId, events, claim.revision, claim.state);
   } catch (error) {
     if (error instanceof WrongExpectedVersionError) return false;
     throw error;

@@ -1,6 +1,10 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { aggregateCacheOf } from '../../src/commands/aggregateCache.js';
+import { decodeMessageEvent, messageDecider } from '../../src/domain/message/index.js';
+import { defaultRetryPolicy } from '../../src/domain/retryPolicy.js';
+import { messageStream } from '../../src/domain/streams.js';
 import type { EventStore } from '../../src/eventstore/port.js';
 import { type HttpsReceiver, type ReceivedRequest, type Reply } from '../support/httpsReceiver.js';
 import {
@@ -135,6 +139,19 @@ describe('each failure class', () => {
     expect(events.at(-1)?.data).toMatchObject({ reason: 'attempts_exhausted', attempt_count: 8 });
     expect(events.filter((e) => e.type === 'DeliveryAttemptStarted').map((e) => (e.data as { attempt_no: number }).attempt_no)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(receiver.requests.map((r) => r.headers['x-webhook-attempt'])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+  });
+});
+
+describe('after an attempt this process recorded', () => {
+  it("keeps the message's fold in the commands' cache, so a retry-now decides without reading the stream", async () => {
+    receiver.reply({ status: 503 });
+    const id = await send(store, clock, await createEndpoint(store, clock, { url: receiver.url('/down') }));
+    node = world.node();
+    const events = await untilLast(store, id, 'RetryScheduled');
+    const { evolve, initialState } = messageDecider(defaultRetryPolicy);
+    const cached = aggregateCacheOf(store).get(messageStream(id), evolve);
+    expect(cached?.revision).toBe(events.at(-1)?.revision);
+    expect(cached?.state).toEqual(events.map(decodeMessageEvent).reduce(evolve, initialState()));
   });
 });
 
