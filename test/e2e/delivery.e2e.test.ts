@@ -1,12 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpsReceiver, type HttpsReceiver } from '../support/httpsReceiver.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../support/apiClient.js';
-import { startServiceProcess, type ServiceProcess } from '../support/serviceProcess.js';
-import { testCertificate } from '../support/testCertificate.js';
+import { useDeliveringService } from '../support/deliveringService.js';
+import type { HttpsReceiver } from '../support/httpsReceiver.js';
+import type { ServiceProcess } from '../support/serviceProcess.js';
 
 // The product's core flow, through the process a user starts: register an endpoint, send,
 // the first delivery fails, the message waits for a slow retry, retry-now expedites it, and
@@ -22,30 +19,13 @@ interface MessageData {
 
 
 describe('send -> failed attempt -> retry-now -> delivered, as a user runs it', () => {
+  // An hour's wait after a failure: only retry-now can bring the message back in this test.
+  const world = useDeliveringService({ BOOTSTRAP_API_KEY: apiKey, SCHEDULER_POLL_MS: '200' });
   let receiver: HttpsReceiver;
   let service: ServiceProcess;
-  let dataDir: string;
+  beforeAll(() => ({ receiver, service } = world));
   const { call: api, waitForStatus } = apiClient(() => service.url, apiKey);
 
-  beforeAll(async () => {
-    receiver = await startHttpsReceiver();
-    dataDir = mkdtempSync(join(tmpdir(), 'ledgerhook-e2e-'));
-    service = await startServiceProcess({
-      DATA_DIR: dataDir,
-      BOOTSTRAP_API_KEY: apiKey,
-      ALLOW_PRIVATE_ENDPOINTS: 'true',
-      NODE_EXTRA_CA_CERTS: testCertificate().certPath,
-      // An hour's wait after a failure: only retry-now can bring the message back in this test.
-      RETRY_SCHEDULE_SLOW: '3600',
-      SCHEDULER_POLL_MS: '200',
-    });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await receiver?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('delivers a signed POST after retry-now expedites the scheduled retry', async () => {
     const created = await api('POST', '/v1/endpoints', { url: receiver.url('/hooks'), description: 'e2e receiver' });

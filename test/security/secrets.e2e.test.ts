@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpsReceiver, type HttpsReceiver } from '../support/httpsReceiver.js';
-import { startServiceProcess, type ServiceProcess } from '../support/serviceProcess.js';
-import { testCertificate } from '../support/testCertificate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useDeliveringService } from '../support/deliveringService.js';
+import type { HttpsReceiver } from '../support/httpsReceiver.js';
+import type { ServiceProcess } from '../support/serviceProcess.js';
 
 // A whole scenario through the process a user starts, with debug logging: mint API keys and
 // signing secrets, deliver signed messages (one after a failure and retry-now), read everything
@@ -17,31 +14,13 @@ const bootstrapKey = 'hb_test_security_bootstrap_key_0001';
 type Json = any;
 
 describe('secrets stay secret, and guessing keys is rate limited', () => {
+  const world = useDeliveringService({ BOOTSTRAP_API_KEY: bootstrapKey, LOG_LEVEL: 'debug', SCHEDULER_POLL_MS: '100' });
   let receiver: HttpsReceiver;
   let service: ServiceProcess;
-  let dataDir: string;
+  beforeAll(() => ({ receiver, service } = world));
   /** Every response body of the scenario, by the request that got it. */
   const responses: { call: string; text: string }[] = [];
 
-  beforeAll(async () => {
-    receiver = await startHttpsReceiver();
-    dataDir = mkdtempSync(join(tmpdir(), 'ledgerhook-security-'));
-    service = await startServiceProcess({
-      DATA_DIR: dataDir,
-      BOOTSTRAP_API_KEY: bootstrapKey,
-      LOG_LEVEL: 'debug',
-      ALLOW_PRIVATE_ENDPOINTS: 'true',
-      NODE_EXTRA_CA_CERTS: testCertificate().certPath,
-      RETRY_SCHEDULE_SLOW: '3600',
-      SCHEDULER_POLL_MS: '100',
-    });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await receiver?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   async function call(key: string, method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; json: Json; headers: Headers }> {
     const res = await fetch(`${service.url}${path}`, {
