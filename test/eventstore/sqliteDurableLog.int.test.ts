@@ -19,7 +19,12 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ledgerhook-durable-'));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+/** Closers of what logWithManualSyncs opened, run before the directory goes. */
+const opened: (() => void)[] = [];
+afterEach(() => {
+  for (const close of opened.splice(0)) close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A DurableLog whose syncs return when the test says (pending[i](error)); commit() records each answer in order. */
 function logWithManualSyncs() {
@@ -37,7 +42,11 @@ function logWithManualSyncs() {
   });
   const order: string[] = [];
   const commit = (position: bigint, name: string): void => log.afterSync(position, () => order.push(name), () => order.push(`${name} failed`));
-  return { db, log, pending, fds, order, commit };
+  opened.push(() => {
+    log.close();
+    db.close();
+  });
+  return { log, pending, fds, order, commit };
 }
 
 describe('DurableLog', () => {
@@ -61,7 +70,7 @@ describe('DurableLog', () => {
   });
 
   it('runs two syncs at once, each on its own descriptor; one that returns answers every commit made before it started, oldest first', async () => {
-    const { db, log, pending, fds, order, commit } = logWithManualSyncs();
+    const { log, pending, fds, order, commit } = logWithManualSyncs();
     commit(10n, 'a');
     commit(20n, 'b');
     commit(30n, 'c');
@@ -81,12 +90,10 @@ describe('DurableLog', () => {
     expect(order).toEqual(['a', 'b', 'c', 'd']);
     expect(log.durableBelow()).toBeNull();
     await log.settled();
-    log.close();
-    db.close();
   });
 
   it('an earlier sync that fails after a later one answered its commits still breaks the log', () => {
-    const { db, log, pending, order, commit } = logWithManualSyncs();
+    const { log, pending, order, commit } = logWithManualSyncs();
     commit(10n, 'a');
     commit(20n, 'b');
     pending[1]!(null);
@@ -96,24 +103,20 @@ describe('DurableLog', () => {
     commit(30n, 'c');
     expect(order).toEqual(['a', 'b', 'c failed']);
     expect(log.durableBelow()).toBe(30n);
-    log.close();
-    db.close();
   });
 
   it('an earlier sync that succeeds after a later one failed answers nothing either', () => {
-    const { db, log, pending, order, commit } = logWithManualSyncs();
+    const { log, pending, order, commit } = logWithManualSyncs();
     commit(10n, 'a');
     commit(20n, 'b');
     pending[1]!(Object.assign(new Error('EIO'), { code: 'EIO' }));
     pending[0]!(null); // it may have missed the error b's sync took
     expect(order).toEqual(['a failed', 'b failed']);
     expect(log.durableBelow()).toBe(10n);
-    log.close();
-    db.close();
   });
 
   it('a failed sync refuses the commits it covered and every later one, even if a later sync returns, and keeps them from subscribers', () => {
-    const { db, log, pending, order, commit } = logWithManualSyncs();
+    const { log, pending, order, commit } = logWithManualSyncs();
     commit(10n, 'a');
     commit(20n, 'b');
     commit(30n, 'c');
@@ -129,8 +132,6 @@ describe('DurableLog', () => {
     commit(40n, 'd');
     expect(order).toEqual(['a failed', 'b failed', 'c failed', 'd failed']);
     expect(log.durableBelow()).toBe(10n);
-    log.close();
-    db.close();
   });
 
   it('reports a sync that cannot run to every commit waiting for it', async () => {
