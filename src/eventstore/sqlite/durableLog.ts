@@ -111,12 +111,12 @@ export class DurableLog {
    * committed by this connection and are still waiting for their sync.
    */
   durableBelow(): bigint | null {
-    let lowest: bigint | null = this.#hiddenFrom;
-    for (const sync of this.#unsettled) {
-      for (const w of sync.waiting) if (w.firstPosition !== undefined && (lowest === null || w.firstPosition < lowest)) lowest = w.firstPosition;
-    }
-    for (const w of this.#queued) if (w.firstPosition !== undefined && (lowest === null || w.firstPosition < lowest)) lowest = w.firstPosition;
-    return lowest;
+    // Once broken, nothing waits any more and nothing new is written (groupCommit.ts).
+    if (this.#hiddenFrom !== null) return this.#hiddenFrom;
+    // Commits wait in commit order: the first one that wrote anything holds the lowest position.
+    for (const sync of this.#unsettled) for (const w of sync.waiting) if (w.firstPosition !== undefined) return w.firstPosition;
+    for (const w of this.#queued) if (w.firstPosition !== undefined) return w.firstPosition;
+    return null;
   }
 
   /** Resolves when no sync is running or waiting (close() waits for this). */
