@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { DomainEvent, RecordedLike } from '../domain/schema.js';
 import { WrongExpectedVersionError } from '../eventstore/errors.js';
 import type { EventStore, EventToAppend } from '../eventstore/port.js';
 import { aggregateCacheOf, type AggregateCache } from './aggregateCache.js';
+import { newEventId } from './ids.js';
 
 /**
  * The one way a command reaches the log: load the stream, fold it, decide, append with
@@ -54,7 +54,7 @@ export interface HandleOptions<C, E extends DomainEvent, S> {
   readonly retryOnConflict?: boolean;
   /** Attempts in all when retrying on conflict. Default 5. */
   readonly maxTries?: number;
-  /** Event id generator; default crypto.randomUUID. */
+  /** Event id generator; default newEventId (a UUIDv7). */
   readonly newId?: () => string;
   /**
    * The stream's id was just generated for this command (a new message): the first guess is
@@ -95,7 +95,7 @@ export async function loadAggregate<E extends DomainEvent, S>(
 }
 
 /** Gives each event a fresh id and the audit metadata. */
-export function toEventsToAppend<E extends DomainEvent>(events: readonly E[], metadata: CommandMetadata, newId: () => string = randomUUID): EventToAppend[] {
+export function toEventsToAppend<E extends DomainEvent>(events: readonly E[], metadata: CommandMetadata, newId: () => string = newEventId): EventToAppend[] {
   // Built field by field (no spreads): this runs for every command, and the key order is the one auditors read.
   const meta: Record<string, string> = {};
   if (metadata.request_id !== undefined) meta['request_id'] = metadata.request_id;

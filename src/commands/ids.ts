@@ -56,3 +56,13 @@ export function newUuidV7(nowMs: number = Date.now()): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * Event ids are UUIDs (EventStoreDB requires them) and time-ordered: the embedded store
+ * keeps a unique index on them, and a random (v4) id lands each append on a random leaf
+ * of it, a page to read (often cold) and write back per event. A UUIDv7 lands on the
+ * newest leaf, shared by the whole group commit: in a probe on 60,000 messages this
+ * halved the CPU of an append to an existing stream (100-112 -> 57-62 us) and cut the
+ * WAL written per append by 45%.
+ */
+export const newEventId = (): string => newUuidV7();

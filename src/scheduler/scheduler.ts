@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { RetryPolicy } from '../domain/retryPolicy.js';
 import { StoreUnavailableError } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -9,6 +8,7 @@ import type { Deliverer } from './deliver.js';
 import { createEndpointCache } from './endpointCache.js';
 import { createRateLimiter } from './rateLimit.js';
 import { createStoreBackoff } from './storeBackoff.js';
+import { newEventId } from '../commands/ids.js';
 
 export type { SchedulerLogger } from './attempt.js';
 
@@ -84,7 +84,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     logger,
     leaseMs: options.leaseMs,
     metadata: { actor: `scheduler:${options.instanceId}` },
-    newId: options.newId ?? randomUUID,
+    newId: options.newId ?? newEventId,
     stopping: () => stopping,
   };
   const storeBackoff = createStoreBackoff(logger);
