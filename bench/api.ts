@@ -4,7 +4,7 @@
  *   npm run bench:api                 # 2 rounds x 10 s per case, 50 connections
  *   npm run bench:api -- --short      # 1 round x 3 s per case, fewer seeded messages
  *   npm run bench:api -- --profile    # also CPU-profile the service under (c) and (d), round 1
- *   npm run bench:api -- --cases=a,c  # a subset (a: koa, b: naive, c: retry-now, d: send)
+ *   npm run bench:api -- --cases=a,c  # a subset (a: koa, b: naive, c: retry-now, d: send, e: floor)
  *   npm run bench:api -- --messages=N # seed N pending_retry messages for (c)
  *
  * (a) bare Koa + @koa/router answering a small JSON: the framework ceiling;
@@ -12,7 +12,10 @@
  * (c) POST /v1/messages/{id}/retry-now on the service (embedded store, FULL, API-key auth,
  *     request logging on at info, scheduler off), each request a different seeded
  *     pending_retry message; afterwards RetryExpedited events must match the 200s;
- * (d) POST /v1/webhooks/send with a 1 KB payload to an endpoint created through the API.
+ * (d) POST /v1/webhooks/send with a 1 KB payload to an endpoint created through the API;
+ * (e) the store floor: a bare Koa route that reads the stream and appends one event through
+ *     the same adapter (FULL), nothing else: what (c) would cost with auth, logging,
+ *     validation, the domain and the read models all free. c/a cannot exceed e/a.
  * All servers run at once, each its own process pinned to core 0; this process
  * (autocannon) is pinned to core 1. The cases run interleaved, a b c d, round after round,
  * so each ratio compares figures taken minutes apart at most: on a shared machine the
@@ -32,7 +35,7 @@ import { countEvents, seedPendingRetries } from './support/seedMessages.js';
 const args = process.argv.slice(2);
 const short = args.includes('--short');
 const profile = args.includes('--profile');
-const cases = new Set((args.find((a) => a.startsWith('--cases='))?.slice('--cases='.length) ?? 'a,b,c,d').split(','));
+const cases = new Set((args.find((a) => a.startsWith('--cases='))?.slice('--cases='.length) ?? 'a,b,c,d,e').split(','));
 const SECONDS = short ? 3 : 10;
 const ROUNDS = short ? 1 : 2;
 const WARMUP_SECONDS = 1;
@@ -47,12 +50,13 @@ const dir = mkdtempSync(join(tmpdir(), 'ledgerhook-bench-api-'));
 const line = (text = ''): void => void process.stdout.write(`${text}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type CaseName = 'a' | 'b' | 'c' | 'd';
+type CaseName = 'a' | 'b' | 'c' | 'd' | 'e';
 const LABELS: Record<CaseName, string> = {
   a: '(a) koa + router, small JSON',
   b: '(b) naive event-sourced route',
   c: '(c) retry-now (service, FULL)',
   d: '(d) send, 1 KB payload (service)',
+  e: '(e) floor: read + append, bare Koa',
 };
 
 /** One case ready to be loaded: its request shape, and (c, d) the server to profile. */
@@ -163,7 +167,8 @@ function keepProfile(from: string, name: string): string {
 const ratio = (x: LoadFigures | undefined, y: LoadFigures | undefined): string => (x === undefined || y === undefined || y.rps === 0 ? 'n/a' : `${(x.rps / y.rps).toFixed(2)}x`);
 
 function ratios(f: Partial<Record<CaseName, LoadFigures>>): string {
-  return `c/a ${ratio(f.c, f.a)} (target >= 0.3)   c/b ${ratio(f.c, f.b)} (target >= 4)   d/a ${ratio(f.d, f.a)} (target >= 0.25)   retry-now p99 ${f.c?.p99 ?? 'n/a'} ms (target <= 25)`;
+  return `c/a ${ratio(f.c, f.a)} (target >= 0.3)   c/b ${ratio(f.c, f.b)} (target >= 4)   d/a ${ratio(f.d, f.a)} (target >= 0.25)   retry-now p99 ${f.c?.p99 ?? 'n/a'} ms (target <= 25)`
+    + (f.e === undefined ? '' : `\n  floor: e/a ${ratio(f.e, f.a)} (the most c/a could reach)   c/e ${ratio(f.c, f.e)} (the service's share of the floor)   floor p99 ${f.e.p99} ms`);
 }
 
 async function main(): Promise<void> {
@@ -177,6 +182,7 @@ async function main(): Promise<void> {
   const serviceDir = join(dir, 'service');
   const eventsFile = join(serviceDir, 'events.sqlite');
   const naiveFile = join(dir, 'naive.sqlite');
+  const floorFile = join(dir, 'floor.sqlite');
   const logFile = join(dir, 'service.log');
   const currentProfile = join(dir, 'current.cpuprofile');
   let expeditedBefore = 0;
@@ -229,6 +235,12 @@ async function main(): Promise<void> {
       let n = 0;
       targets.push({ name: 'a', server: koa, runs: [], rounds: [], cpuUs: [], load: { url: koa.url, method: 'POST', nextPath: () => `/v1/ping/${(n += 1)}` } });
     }
+    if (cases.has('e')) {
+      const ids = await seedPendingRetries(floorFile, PROJECT_ID, MESSAGES);
+      const floor = await startServer({ script: 'bench/support/floorServer.ts', env: { FLOOR_FILE: floorFile } });
+      servers.push(floor);
+      targets.push({ name: 'e', server: floor, runs: [], rounds: [], cpuUs: [], load: { url: floor.url, method: 'POST', nextPath: walk(ids, (id) => `/v1/floor/${id}/retry-now`) } });
+    }
     if (cases.has('b')) {
       const naive = await startServer({ script: 'bench/support/naiveServer.ts', env: { NAIVE_FILE: naiveFile, NAIVE_STREAMS: String(NAIVE_STREAMS) }, timeoutMs: 180_000 });
       servers.push(naive);
@@ -279,6 +291,7 @@ async function main(): Promise<void> {
   const runsOf = (name: CaseName): LoadFigures[] => targets.find((t) => t.name === name)?.runs ?? [];
   if (cases.has('b')) checks.push(`naive: ${accounted(countEvents(naiveFile, 'Expedited'), 'Expedited', runsOf('b'))}`);
   if (cases.has('c')) checks.push(`retry-now: ${accounted(countEvents(eventsFile, 'RetryExpedited') - expeditedBefore, 'RetryExpedited', runsOf('c'))}`);
+  if (cases.has('e')) checks.push(`floor: ${accounted(countEvents(floorFile, 'RetryExpedited'), 'RetryExpedited', runsOf('e'))}`);
   if (cases.has('d')) checks.push(`send: ${accounted(countEvents(eventsFile, 'MessageQueued') - queuedBefore, 'MessageQueued', runsOf('d'))}`);
   if (existsSync(logFile)) {
     const logLines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"msg":"request"')).length;
