@@ -70,7 +70,9 @@ export function registerProjectionsCommands(program: Command, ctx: CliContext): 
         });
         progress.stop();
         const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
+        const { read, decode, fold, index, swap } = result.phases;
         process.stdout.write(`rebuilt ${names.join(', ')}: ${result.events} events in ${result.seconds.toFixed(1)} s (${rate} events/s), checkpoint ${String(result.position)}\n`);
+        process.stdout.write(`  time spent: reading the log ${read.toFixed(1)} s, decoding ${decode.toFixed(1)} s, folding and writing ${fold.toFixed(1)} s, indexing ${index.toFixed(1)} s, swapping ${swap.toFixed(1)} s\n`);
       } catch (error) {
         progress.stop();
         if (controller.signal.aborted) {

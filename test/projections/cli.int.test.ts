@@ -43,6 +43,7 @@ describe('projections CLI', () => {
     out = [];
     await run('projections', 'rebuild', 'all');
     expect(out.join('')).toMatch(/rebuilt .*messages.*: 3 events/);
+    expect(out.join('')).toMatch(/time spent: reading the log \d+\.\d s, decoding \d+\.\d s, folding and writing \d+\.\d s, indexing \d+\.\d s, swapping \d+\.\d s/);
     expect(err.join('')).toContain('rebuild done: 100.0% 3 events'); // not a TTY: plain lines
 
     out = [];

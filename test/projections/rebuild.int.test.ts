@@ -75,6 +75,9 @@ describe('rebuilding while events keep arriving', () => {
     await Promise.all(during);
     expect(result.events).toBeGreaterThan(initial); // it saw events that arrived while it ran
     expect(progress.at(-1)?.phase).toBe('done');
+    const { read, decode, fold, index, swap } = result.phases;
+    for (const part of [read, decode, fold, index, swap]) expect(part).toBeGreaterThanOrEqual(0);
+    expect(read + decode + fold + index + swap).toBeLessThanOrEqual(result.seconds); // parts of the whole, none counted twice
     expect(checkpointStore(db).get('messages') as bigint).toBeGreaterThanOrEqual(result.position as bigint);
 
     await appendAll(store, [e.endpointPaused('ep_1', 10_000), ...lifecycle(100_000)]);
