@@ -147,22 +147,34 @@ describe('DurableLog', () => {
 });
 
 describe('sqlite store with the sync off the event loop', () => {
-  it('after a failed fsync refuses every append, writes nothing more, and its subscribers never see the refused event', async () => {
+  it('after a failed fsync refuses every append, writes nothing more, and neither its readers nor its subscribers see the refused event', async () => {
     let syncs = 0;
     const store = openSqliteEventStore({
-      file: join(dir, 'events.db'), synchronous: 'FULL', pollIntervalMs: 1,
+      file: join(dir, 'events.db'), synchronous: 'FULL', pollIntervalMs: 1, cachedStreamPrefixes: ['s-'],
       syncFile: (fd, callback) => {
         syncs += 1;
-        if (syncs === 2) callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
-        else fdatasync(fd, callback);
+        if (syncs !== 2) fdatasync(fd, callback);
+        // Committed, not yet synced: a read now sees (and caches) the event the failure then refuses.
+        else void store.readStream('s-2').then((events) => {
+          readBeforeFailure.push(...events.map((e) => e.id));
+          callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+        });
       },
     });
+    const readBeforeFailure: string[] = [];
     const seen: string[] = [];
     const subscription = store.subscribeToAll({ onEvents: async (events) => void seen.push(...events.map((e) => e.id)) });
     const kept = randomUUID();
     await store.append('s-1', [{ id: kept, type: 'Tested', data: {} }]);
     expect(store.brokenBecause?.()).toBeUndefined();
-    await expect(store.append('s-2', [{ id: randomUUID(), type: 'Tested', data: {} }])).rejects.toBeInstanceOf(StoreUnavailableError);
+    const refused = randomUUID();
+    await expect(store.append('s-2', [{ id: refused, type: 'Tested', data: {} }])).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(readBeforeFailure).toEqual([refused]);
+    // Committed to SQLite but refused to its caller, and maybe lost at the restart: no read shows it.
+    expect(await store.readStream('s-2')).toEqual([]);
+    expect(await store.readStream('s-2', { direction: 'backwards', maxCount: 1 })).toEqual([]);
+    expect((await store.readAll()).map((e) => e.id)).toEqual([kept]);
+    expect((await store.readStream('s-1', { direction: 'backwards', maxCount: 1 })).map((e) => e.id)).toEqual([kept]);
     await expect(store.append('s-3', [{ id: randomUUID(), type: 'Tested', data: {} }])).rejects.toThrow(/accepts no appends until the service is restarted/);
     expect(await store.readStream('s-3')).toEqual([]); // refused before anything was written
     expect(store.brokenBecause?.()).toBe('an fsync of the event log failed (EIO): appends are refused until the service is restarted');

@@ -126,19 +126,31 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     }
   };
 
+  /**
+   * Once an fsync failed, the events committed from the first one it covered on were refused
+   * to their callers and may not survive a restart: reads must not show them either (null:
+   * the log is sound). Such a read also bypasses the stream cache, which may hold them.
+   */
+  const refusedFrom = (): bigint | null => (durable?.failure === undefined ? null : durable.durableBelow());
+  const withoutRefused = (rows: EventRow[], from: bigint | null): EventRow[] => (from === null ? rows : rows.filter((row) => row[0] < from));
+
   const readStream = async (stream: string, readOptions: ReadStreamOptions = {}): Promise<RecordedEvent[]> =>
     guard('read a stream', () => {
       const max = readOptions.maxCount ?? -1; // SQLite: a negative LIMIT means none
       const from = readOptions.fromRevision;
+      const refused = refusedFrom();
       if (readOptions.direction === 'backwards') {
         const upTo = from === undefined || from === 'end' ? BigInt(Number.MAX_SAFE_INTEGER) : from === 'start' ? 0n : from;
-        return (sql.backwards.all(stream, upTo, max) as EventRow[]).map(toRecorded);
+        if (refused === null) return (sql.backwards.all(stream, upTo, max) as EventRow[]).map(toRecorded);
+        const kept = withoutRefused(sql.backwards.all(stream, upTo, -1) as EventRow[], refused); // the refused come first
+        return (max < 0 ? kept : kept.slice(0, max)).map(toRecorded);
       }
       if (from === 'end') return []; // forwards from the end: nothing after the last event
+      const start = from === undefined || from === 'start' ? 0n : from;
+      if (refused !== null) return withoutRefused(sql.forwards.all(stream, start, max) as EventRow[], refused).map(toRecorded);
       const whole = (from === undefined || from === 'start') && readOptions.maxCount === undefined;
       const cached = whole ? cache.get(stream) : undefined;
       if (cached !== undefined) return [...cached];
-      const start = from === undefined || from === 'start' ? 0n : from;
       const events = (sql.forwards.all(stream, start, max) as EventRow[]).map(toRecorded);
       if (whole) cache.offer(stream, events);
       return events;
