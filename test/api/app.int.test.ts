@@ -128,6 +128,15 @@ describe('validation', () => {
     expect(harmless.status).toBe(201);
   });
 
+  it('refuses a forbidden key spelled with \\u escapes, which the text does not show literally', async () => {
+    const escaped = await post('{"name":"a","endpoint_id":"' + endpointId + '","\\u005f_proto__":{"polluted":true}}');
+    expect(escaped.status).toBe(400);
+    expect(errorOf(escaped).message).toBe("request body must not contain the key '__proto__'");
+    const nested = await post('{"name":"a","endpoint_id":"' + endpointId + '","payload":{"\\u0063onstructor":{"prototype":{}}}}');
+    expect(errorOf(nested).message).toBe("request body must not contain the key 'constructor.prototype'");
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('keeps the raw body text for the route', async () => {
     const text = `{ "name" : "a",\n "endpoint_id": "${endpointId}" }`;
     const res = await post(text);
