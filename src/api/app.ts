@@ -48,13 +48,10 @@ export function createApp(deps: AppDeps): Koa<ApiState> {
     openapiInfo: deps.openapiInfo ?? { title: 'ledgerhook', version: '0.1.0' },
   });
   const routers = [ops, ...deps.routes];
-  app.use(requestContext({ logger: deps.logger, metrics }));
+  // ctx.state.authenticator is set with the request's state, not by a middleware layer of its own.
+  app.use(requestContext({ logger: deps.logger, metrics, authenticator: deps.authenticate }));
   app.use(errorHandler());
   if (deps.requestDeadlineMs !== undefined) app.use(requestDeadline(deps.requestDeadlineMs));
-  app.use(async function provideAuthenticator(ctx, next) {
-    ctx.state.authenticator = deps.authenticate;
-    await next();
-  });
   for (const router of routers) app.use(router.routes());
   app.use(routeNotFound(routers));
   return app;

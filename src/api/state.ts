@@ -9,7 +9,7 @@ export interface ApiState {
   requestId: string;
   /** pino child logger carrying request_id. */
   logger: Logger;
-  /** Set by createApp so defineRoute's auth step needs no import of the app's deps. */
+  /** Set by createApp (with the request id) so defineRoute's auth step needs no import of the app's deps. */
   authenticator: ApiKeyAuthenticator;
   /** Set once the route's auth step passed. */
   auth?: AuthContext;

@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { ulid } from 'ulid';
 import { requestScope, type RequestScope } from '../requestScope.js';
+import type { ApiKeyAuthenticator } from '../auth/authenticator.js';
 import type { ApiState } from '../state.js';
 import type { HttpMetrics } from '../metrics.js';
 
@@ -51,18 +52,18 @@ function routeOf(ctx: { _matchedRoute?: string | RegExp }): string {
  * line skips redaction: its fields are fixed and none has a redacted name (every path in
  * redactPaths ends in a name the line never uses), yet matching them was 1.5% of a request.
  */
-export function requestContext(deps: { logger: Logger; metrics: HttpMetrics }): Middleware<ApiState> {
+export function requestContext(deps: { logger: Logger; metrics: HttpMetrics; authenticator: ApiKeyAuthenticator }): Middleware<ApiState> {
   const accessLog = deps.logger.child({}, { redact: [] });
   return async function requestContextMiddleware(ctx, next) {
     const started = process.hrtime.bigint();
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
-    const scope = new LazyRequestScope(deps.logger, requestId);
-    ctx.state.requestId = requestId;
-    Object.defineProperty(ctx.state, 'logger', { get: () => scope.logger, enumerable: true, configurable: true });
+    // One object is both ctx.state and the request scope: no property redefined per request.
+    const state = new RequestState(deps.logger, requestId, deps.authenticator);
+    ctx.state = state as ApiState;
     ctx.set('X-Request-Id', requestId);
     try {
-      await requestScope.run(scope, next);
+      await requestScope.run(state, next);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(ctx as { _matchedRoute?: string | RegExp });
@@ -72,12 +73,21 @@ export function requestContext(deps: { logger: Logger; metrics: HttpMetrics }): 
   };
 }
 
-class LazyRequestScope implements RequestScope {
+/**
+ * ctx.state of every request, created whole with all its fields, so later steps fill them
+ * in without changing its shape. Defining a lazy `logger` getter on Koa's plain `{}` per
+ * request (as this did before) redefined a property and created a closure each time.
+ */
+class RequestState implements RequestScope {
+  auth: ApiState['auth'] = undefined;
+  rawBody: ApiState['rawBody'] = undefined;
+  body: ApiState['body'] = undefined;
   #logger: Logger | undefined;
 
   constructor(
     private readonly parent: Logger,
     readonly requestId: string,
+    readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
   get logger(): Logger {
