@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApiKeyAuthenticator } from './auth/authenticator.js';
@@ -52,7 +52,11 @@ export function createApp(deps: AppDeps): Koa<ApiState> {
   app.use(requestContext({ logger: deps.logger, metrics, authenticator: deps.authenticate }));
   app.use(errorHandler());
   if (deps.requestDeadlineMs !== undefined) app.use(requestDeadline(deps.requestDeadlineMs));
-  for (const router of routers) app.use(router.routes());
+  // Every route in one router, in the same order: with a router per resource, a request went
+  // through each router before its own, and each matched its whole table against the path.
+  const allRoutes = new Router<ApiState>();
+  for (const router of routers) allRoutes.use(router.routes());
+  app.use(allRoutes.routes());
   app.use(routeNotFound(routers));
   return app;
 }
