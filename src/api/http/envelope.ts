@@ -30,12 +30,11 @@ function requestIdOf(ctx: Context): string {
 }
 
 /** Sets status and the success envelope. Key order follows the reference's examples. */
-export function respond<T>(ctx: Context, status: number, data: T, options: RespondOptions = {}): void {
-  const body: SuccessBody<T> = {
-    ...(options.message !== undefined ? { message: options.message } : {}),
-    data,
-    meta: { ...options.meta, request_id: requestIdOf(ctx) },
-  };
+export function respond<T>(ctx: Context, status: number, data: T, options?: RespondOptions): void {
+  // Spreads only where there is something to spread: this answers every successful request.
+  const requestId = requestIdOf(ctx);
+  const meta = options?.meta === undefined ? { request_id: requestId } : { ...options.meta, request_id: requestId };
+  const body: SuccessBody<T> = options?.message === undefined ? { data, meta } : { message: options.message, data, meta };
   ctx.status = status;
   ctx.body = body;
 }
