@@ -80,9 +80,13 @@ export class AggregateCache {
 
   /** Keeps `state` as of `revision`, unless a later revision is kept already (a slower read lost the race). */
   set(stream: string, evolve: unknown, revision: bigint, state: unknown): void {
-    const existing = this.#young.entries.get(stream) ?? this.#old.entries.get(stream);
-    if (existing !== undefined && existing.evolve === evolve && existing.revision > revision) return;
-    this.delete(stream);
+    // A stream is in one generation at most (get moves it to the young one, set removes it first).
+    const young = this.#young.entries.get(stream);
+    const existing = young ?? this.#old.entries.get(stream);
+    if (existing !== undefined) {
+      if (existing.evolve === evolve && existing.revision > revision) return;
+      (young !== undefined ? this.#young : this.#old).remove(stream);
+    }
     const bytes = approximateBytes(state);
     if (bytes > this.#maxBytes / 2) return;
     this.#keep(stream, { revision, state, evolve, bytes });

@@ -83,15 +83,26 @@ export async function loadAggregate<E extends DomainEvent, S>(
   decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>,
   decode: (recorded: RecordedLike) => E,
 ): Promise<LoadedAggregate<S>> {
+  const loaded = await readAndFold(store, stream, decider, decode);
+  if (loaded.folded && loaded.revision !== 'no_stream') aggregateCacheOf(store).set(stream, decider.evolve, loaded.revision, loaded.state);
+  return loaded;
+}
+
+/** loadAggregate without keeping the fold: `folded` says whether there is a new one to keep. */
+async function readAndFold<E extends DomainEvent, S>(
+  store: EventStore,
+  stream: string,
+  decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>,
+  decode: (recorded: RecordedLike) => E,
+): Promise<LoadedAggregate<S> & { readonly folded: boolean }> {
   const recorded = await store.readStream(stream);
   const last = recorded.at(-1);
-  if (last === undefined) return { state: decider.initialState(), revision: 'no_stream' };
-  const cache = aggregateCacheOf(store);
-  const cached = cache.get<S>(stream, decider.evolve);
-  if (cached !== undefined && cached.revision === last.revision) return { state: cached.state, revision: cached.revision };
-  const state = recorded.reduce((s, r) => decider.evolve(s, decode(r)), decider.initialState());
-  cache.set(stream, decider.evolve, last.revision, state);
-  return { state, revision: last.revision };
+  if (last === undefined) return { state: decider.initialState(), revision: 'no_stream', folded: false };
+  const cached = aggregateCacheOf(store).get<S>(stream, decider.evolve);
+  if (cached !== undefined && cached.revision === last.revision) return { state: cached.state, revision: cached.revision, folded: false };
+  let state = decider.initialState();
+  for (const r of recorded) state = decider.evolve(state, decode(r));
+  return { state, revision: last.revision, folded: true };
 }
 
 /** Gives each event a fresh id and the audit metadata. */
@@ -114,18 +125,22 @@ export async function handleCommand<C, E extends DomainEvent, S>(options: Handle
   let guess = firstGuess(cache, options);
   for (let attempt = 1; ; ) {
     const guessed = guess !== undefined;
-    const loaded = guess ?? (await loadAggregate(store, stream, decider, decode));
+    // A fresh fold is kept once: after the append, or at once when nothing is appended. Keeping
+    // it straight after the read too cost a second size walk and map update per command.
+    const loaded = guess ?? (await readAndFold(store, stream, decider, decode));
     guess = undefined;
     let events: E[];
     try {
       events = decider.decide(command, loaded.state);
     } catch (error) {
       if (guessed) continue; // the refusal may be the stale state's: decide on a fresh read
+      keepFreshFold(cache, stream, decider.evolve, loaded);
       throw error;
     }
     const state = events.reduce(decider.evolve, loaded.state);
     if (events.length === 0) {
       if (guessed) continue; // nothing to write means nothing proves the guess current
+      keepFreshFold(cache, stream, decider.evolve, loaded);
       return { events, state, revision: loaded.revision };
     }
     try {
@@ -140,6 +155,10 @@ export async function handleCommand<C, E extends DomainEvent, S>(options: Handle
       attempt += 1;
     }
   }
+}
+
+function keepFreshFold<S>(cache: AggregateCache, stream: string, evolve: unknown, loaded: LoadedAggregate<S> & { readonly folded?: boolean }): void {
+  if (loaded.folded === true && loaded.revision !== 'no_stream') cache.set(stream, evolve, loaded.revision, loaded.state);
 }
 
 function firstGuess<C, E extends DomainEvent, S>(cache: AggregateCache, options: HandleOptions<C, E, S>): LoadedAggregate<S> | undefined {
