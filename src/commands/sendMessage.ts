@@ -1,11 +1,12 @@
 import { DomainError } from '../domain/errors.js';
 import { decodeIdempotencyEvent, idempotencyDecider, originalMessageId, type ClaimIdempotencyKey } from '../domain/idempotency/index.js';
-import { decodeMessageEvent, messageDecider, type MessageState, type SendMessage } from '../domain/message/index.js';
+import { decodeMessageEvent, type MessageState, type SendMessage } from '../domain/message/index.js';
 import type { RetryPolicy } from '../domain/retryPolicy.js';
 import { idempotencyStream, messageStream } from '../domain/streams.js';
 import { WrongExpectedVersionError } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/port.js';
 import { handleCommand, loadAggregate, type CommandMetadata } from './handle.js';
+import { messageDeciderFor } from './messageDeciders.js';
 
 export interface SendResult {
   /** The new message's id, or the original one for an idempotent repeat. */
@@ -31,16 +32,9 @@ export async function sendMessage(
   keySha256: string | undefined,
   metadata: CommandMetadata,
 ): Promise<SendResult> {
-  const decider = messageDecider(policy);
-  const queue = async (messageId: string): Promise<MessageState> => {
-    // The command's own id was generated for this send: nothing to read before writing it.
-    const result = await handleCommand({
-      store, stream: messageStream(messageId), decider, decode: decodeMessageEvent, command: { ...command, message_id: messageId }, metadata,
-      newStream: messageId === command.message_id,
-    });
-    return result.state;
-  };
-  if (keySha256 === undefined) return { message_id: command.message_id, duplicate: false, state: await queue(command.message_id) };
+  const decider = messageDeciderFor(policy);
+  if (keySha256 === undefined) return { message_id: command.message_id, duplicate: false, state: await queueMessage(store, decider, command, command.message_id, metadata) };
+  const queue = (messageId: string): Promise<MessageState> => queueMessage(store, decider, command, messageId, metadata);
 
   const claim: ClaimIdempotencyKey = {
     type: 'ClaimIdempotencyKey', project_id: command.project_id, key_sha256: keySha256, message_id: command.message_id,
@@ -64,4 +58,19 @@ export async function sendMessage(
     const repaired = await loadAggregate(store, messageStream(messageId), decider, decodeMessageEvent);
     return { message_id: messageId, duplicate: true, state: repaired.state };
   }
+}
+
+async function queueMessage(
+  store: EventStore,
+  decider: ReturnType<typeof messageDeciderFor>,
+  command: SendMessage,
+  messageId: string,
+  metadata: CommandMetadata,
+): Promise<MessageState> {
+  // The command's own id was generated for this send: nothing to read before writing it.
+  const result = await handleCommand({
+    store, stream: messageStream(messageId), decider, decode: decodeMessageEvent, command: messageId === command.message_id ? command : { ...command, message_id: messageId }, metadata,
+    newStream: messageId === command.message_id,
+  });
+  return result.state;
 }
