@@ -60,7 +60,8 @@ export function defineRoute<
   const limit = spec.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const route = async function routeHandler(ctx: RouterContext<ApiState>): Promise<void> {
     if (spec.auth !== false) {
-      ctx.state.auth = await ctx.state.authenticator.authenticate(ctx.get('authorization') || undefined, ctx.ip);
+      const auth = ctx.state.authenticator.authenticate(ctx.get('authorization') || undefined, ctx.ip);
+      ctx.state.auth = auth instanceof Promise ? await auth : auth;
     }
     let rawBody: string | undefined;
     if (spec.body !== undefined && hasBody(ctx as unknown as Context)) {

@@ -44,9 +44,8 @@ export class CachedApiKeyLookup implements ApiKeyLookup {
   }
 
   async findByHash(hash: string): Promise<AuthContext | null> {
-    const entry = this.entries.get(hash);
-    if (entry !== undefined && entry.expiresAt > this.now()) return entry.value;
-    if (entry !== undefined) this.entries.delete(hash);
+    const fresh = this.cached(hash);
+    if (fresh !== undefined) return fresh;
     const pending = this.inFlight.get(hash);
     if (pending !== undefined) return pending;
     const generation = this.generation;
@@ -56,6 +55,19 @@ export class CachedApiKeyLookup implements ApiKeyLookup {
     // An invalidation that raced this lookup wins: do not cache what it meant to remove.
     if (generation === this.generation) this.store(hash, value);
     return value;
+  }
+
+  /**
+   * The cached answer for this hash while it is fresh (a key, or null for "no such key"),
+   * else undefined (and a stale entry is dropped): what findByHash answers without a lookup,
+   * for a caller that can then skip a promise.
+   */
+  cached(hash: string): AuthContext | null | undefined {
+    const entry = this.entries.get(hash);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > this.now()) return entry.value;
+    this.entries.delete(hash);
+    return undefined;
   }
 
   /** Forget one key by its hash (e.g. right after it was created or deleted). */
