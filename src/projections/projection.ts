@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AnyDomainEvent } from '../domain/events.js';
 import { messageEventSchemas, type MessageEvent } from '../domain/message/events.js';
+import { epochMs } from './epochMs.js';
 import type { RowHold } from './rowCache.js';
 
 /**
@@ -43,8 +44,8 @@ export interface Projection {
   writer(db: Database.Database, table: TableNames, hold?: RowHold): ProjectionWriter;
 }
 
-/** Times in rows are ms since the epoch (INTEGER columns sort and compare cheaply). */
-export const ms = (iso: string): number => Date.parse(iso);
+/** Times in rows are ms since the epoch (INTEGER columns sort and compare cheaply); Date.parse's answer, quicker for toISOString() text. */
+export const ms = epochMs;
 export const isoOf = (epochMs: number): string => new Date(epochMs).toISOString();
 export const isoOrNull = (epochMs: number | null): string | null => (epochMs === null ? null : isoOf(epochMs));
 
