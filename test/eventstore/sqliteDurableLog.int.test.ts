@@ -174,6 +174,7 @@ describe('sqlite store with the sync off the event loop', () => {
     expect(await store.readStream('s-2')).toEqual([]);
     expect(await store.readStream('s-2', { direction: 'backwards', maxCount: 1 })).toEqual([]);
     expect((await store.readAll()).map((e) => e.id)).toEqual([kept]);
+    expect(await store.headPosition()).toBe((await store.readAll())[0]!.position); // read models wait for no refused event
     expect((await store.readStream('s-1', { direction: 'backwards', maxCount: 1 })).map((e) => e.id)).toEqual([kept]);
     await expect(store.append('s-3', [{ id: randomUUID(), type: 'Tested', data: {} }])).rejects.toThrow(/accepts no appends until the service is restarted/);
     expect(await store.readStream('s-3')).toEqual([]); // refused before anything was written

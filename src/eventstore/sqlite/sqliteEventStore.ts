@@ -197,7 +197,11 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     readStream,
     readAll,
     subscribeToAll,
-    headPosition: async () => guard('read the head', () => (sql.head.get() as bigint | null) ?? 'start'),
+    headPosition: async () =>
+      guard('read the head', () => {
+        const refused = refusedFrom();
+        return ((refused === null ? sql.head.get() : sql.headBelow.get(refused)) as bigint | null) ?? 'start';
+      }),
     brokenBecause: () => {
       const failure = durable?.failure;
       if (failure === undefined) return undefined;

@@ -25,6 +25,7 @@ export function prepareStatements(db: Database.Database) {
     insert: prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     head: prepare('SELECT max(position) FROM events').pluck(),
+    headBelow: prepare('SELECT max(position) FROM events WHERE position < ?').pluck(),
     forwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(true),
     backwards: prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`).raw(true),
     after: prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
