@@ -40,54 +40,60 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * is not drained.
  */
 export async function readRawBody(ctx: Context, limit: number): Promise<string> {
-  const tooLarge = () => {
-    ctx.set('Connection', 'close');
-    return apiErrors.payloadTooLarge();
-  };
   const declared = ctx.get('content-length');
-  if (declared !== '' && Number(declared) > limit) throw tooLarge();
+  if (declared !== '' && Number(declared) > limit) throw tooLarge(ctx);
   const req = ctx.req;
   const chunks: Buffer[] = [];
   let received = 0;
   await new Promise<void>((resolve, reject) => {
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onAborted);
+    // Listeners as methods of one object: the service runs under tsx, which names every
+    // function bound to a variable with a defineProperty call per request (0.7% of a send
+    // for the five that were here); a method takes its name from its key at no cost.
+    const on = {
+      data(chunk: Buffer): void {
+        received += chunk.length;
+        if (received > limit) {
+          on.off();
+          req.pause();
+          reject(tooLarge(ctx));
+          return;
+        }
+        chunks.push(chunk);
+      },
+      end(): void {
+        on.off();
+        resolve();
+      },
+      error(error: Error): void {
+        on.off();
+        reject(error);
+      },
+      aborted(): void {
+        on.off();
+        reject(apiErrors.invalidRequest('request body was not received completely'));
+      },
+      off(): void {
+        req.off('data', on.data);
+        req.off('end', on.end);
+        req.off('error', on.error);
+        req.off('aborted', on.aborted);
+      },
     };
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limit) {
-        cleanup();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve();
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onAborted = () => {
-      cleanup();
-      reject(apiErrors.invalidRequest('request body was not received completely'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
+    req.on('data', on.data);
+    req.on('end', on.end);
+    req.on('error', on.error);
+    req.on('aborted', on.aborted);
   });
   try {
     return utf8.decode(Buffer.concat(chunks, received));
   } catch {
     throw apiErrors.invalidRequest('request body must be valid UTF-8');
   }
+}
+
+function tooLarge(ctx: Context): Error {
+  ctx.set('Connection', 'close');
+  return apiErrors.payloadTooLarge();
 }
 
 /**
