@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
  * What code deep inside a request (command handlers, store adapters) may want without
  * being handed ctx: the request id and the logger that already carries it. It holds only
  * these two (not ctx, so Koa's own asyncLocalStorage stays off) so non-HTTP layers do not
- * import Koa types.
+ * import Koa types, and so async work a request starts and outlives it (a timer, a worker,
+ * a store flush) keeps nothing bigger alive: never the request body.
  */
 export interface RequestScope {
   readonly requestId: string;

@@ -13,7 +13,7 @@ import { PAYLOAD_LIMIT_BYTES } from '../../src/api/http/apiErrors.js';
 import { respond } from '../../src/api/http/envelope.js';
 import { createLogger } from '../../src/api/logger.js';
 import { OpenApiRegistry, successEnvelope } from '../../src/api/openapi.js';
-import { currentLogger, currentRequestId } from '../../src/api/requestScope.js';
+import { currentLogger, currentRequestId, requestScope } from '../../src/api/requestScope.js';
 import type { Readiness } from '../../src/api/opsRoutes.js';
 import type { WebServer } from '../../src/api/server.js';
 import { startWebServer, stopWebServer } from '../../src/api/server.js';
@@ -93,7 +93,8 @@ function testRouter(openapi: OpenApiRegistry, fallbackLogger: Logger): Router<Ap
     // As a command handler would: no ctx, only the AsyncLocalStorage scope, after an await.
     await new Promise((resolve) => setImmediate(resolve));
     currentLogger(fallbackLogger).info({ api_key: API_KEY, endpoint: { signing_secret: 'whsec_topsecret' } }, 'deep log line');
-    respond(ctx, 200, { request_id: currentRequestId() });
+    const scope = requestScope.getStore();
+    respond(ctx, 200, { request_id: currentRequestId(), scope_holds_request_data: scope !== undefined && ['rawBody', 'body', 'auth'].some((key) => key in scope) });
   });
   defineRoute(router, openapi, { method: 'get', path: '/v1/hang', summary: 'Never answers in time', responses: {} }, async (ctx) => {
     await new Promise((resolve) => setTimeout(resolve, 2000));

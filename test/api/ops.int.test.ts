@@ -71,7 +71,10 @@ describe('request-scoped logging', () => {
   it('gives log lines written below the route the request id, with secrets redacted', async () => {
     const res = await fetch(`${h.url}/v1/deep-log`, { headers: auth });
     const id = res.headers.get('x-request-id');
-    expect(((await res.json()) as { data: { request_id: string } }).data.request_id).toBe(id);
+    const { data } = (await res.json()) as { data: { request_id: string; scope_holds_request_data: boolean } };
+    expect(data.request_id).toBe(id);
+    // Async work a request starts can outlive it and keeps its scope alive: never the body with it.
+    expect(data.scope_holds_request_data).toBe(false);
     const line = h.logs.lines.find((l) => l['msg'] === 'deep log line');
     expect(line?.['request_id']).toBe(id);
     expect(line?.['api_key']).toBe('[redacted]');

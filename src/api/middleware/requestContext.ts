@@ -58,12 +58,13 @@ export function requestContext(deps: { logger: Logger; metrics: HttpMetrics; aut
     const started = process.hrtime.bigint();
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
-    // One object is both ctx.state and the request scope: no property redefined per request.
-    const state = new RequestState(deps.logger, requestId, deps.authenticator);
-    ctx.state = state as ApiState;
+    const scope = new RequestLogScope(deps.logger, requestId);
+    ctx.state = new RequestState(scope, deps.authenticator) as ApiState;
     ctx.set('X-Request-Id', requestId);
     try {
-      await requestScope.run(state, next);
+      // The scope, not ctx.state: whatever async work the request starts (a timer, a worker,
+      // a store flush) keeps the scope alive, and ctx.state holds the body (up to ~1 MB).
+      await requestScope.run(scope, next);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(ctx as { _matchedRoute?: string | RegExp });
@@ -73,25 +74,41 @@ export function requestContext(deps: { logger: Logger; metrics: HttpMetrics; aut
   };
 }
 
-/**
- * ctx.state of every request, created whole with all its fields, so later steps fill them
- * in without changing its shape. Defining a lazy `logger` getter on Koa's plain `{}` per
- * request (as this did before) redefined a property and created a closure each time.
- */
-class RequestState implements RequestScope {
-  auth: ApiState['auth'] = undefined;
-  rawBody: ApiState['rawBody'] = undefined;
-  body: ApiState['body'] = undefined;
+/** The request id and its child logger, built only when asked for. */
+class RequestLogScope implements RequestScope {
   #logger: Logger | undefined;
 
   constructor(
     private readonly parent: Logger,
     readonly requestId: string,
-    readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
   get logger(): Logger {
     this.#logger ??= this.parent.child({ request_id: this.requestId });
     return this.#logger;
+  }
+}
+
+/**
+ * ctx.state of every request, created whole with all its fields, so later steps fill them
+ * in without changing its shape. Defining a lazy `logger` getter on Koa's plain `{}` per
+ * request (as this did before) redefined a property and created a closure each time.
+ */
+class RequestState {
+  auth: ApiState['auth'] = undefined;
+  rawBody: ApiState['rawBody'] = undefined;
+  body: ApiState['body'] = undefined;
+
+  constructor(
+    private readonly scope: RequestLogScope,
+    readonly authenticator: ApiKeyAuthenticator,
+  ) {}
+
+  get requestId(): string {
+    return this.scope.requestId;
+  }
+
+  get logger(): Logger {
+    return this.scope.logger;
   }
 }
