@@ -124,6 +124,14 @@ describe('send', () => {
     expect(proto.status).toBe(400);
   });
 
+  it('refuses a payload nested too deeply to check, and writes nothing', async () => {
+    const before = await messageCount();
+    const raw = `{"endpoint_id":"${endpoint}","payload":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const response = await h.request('POST', '/v1/webhooks/send', { raw, headers: { 'content-type': 'application/json' } });
+    expect({ status: response.status, error: response.body.error }).toStrictEqual({ status: 400, error: { code: 'INVALID_REQUEST', message: 'request body is nested too deeply' } });
+    expect(await messageCount()).toBe(before);
+  });
+
   it('refuses a body over the request limit with PAYLOAD_TOO_LARGE', async () => {
     const response = await h.request('POST', '/v1/webhooks/send', { raw: JSON.stringify({ endpoint_id: endpoint, payload: { b: 'x'.repeat(1200 * 1024) } }), headers: { 'content-type': 'application/json' } });
     expect(response.status).toBe(400);
