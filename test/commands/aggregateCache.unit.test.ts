@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AggregateCache, approximateBytes } from '../../src/commands/aggregateCache.js';
+import { AggregateCache, aggregateCacheOf, approximateBytes } from '../../src/commands/aggregateCache.js';
 import { handleCommand, loadAggregate } from '../../src/commands/handle.js';
 import { decodeMessageEvent, messageDecider, type MessageCommand, type MessageEvent } from '../../src/domain/message/index.js';
 import { defaultRetryPolicy } from '../../src/domain/retryPolicy.js';
@@ -87,6 +87,22 @@ describe('handleCommand with the aggregate cache', () => {
     await appendDirectly(store, pendingSlow.slice(2));
     const result = await run(store, retryNow);
     expect(result.events.map((e) => e.type)).toEqual(['RetryExpedited']);
+  });
+
+  it('a no-op or a refusal decided on a fresh read keeps that fold, so a later command that writes reads nothing', async () => {
+    const { store, counts } = countingStore();
+    await appendDirectly(store, pendingSlow);
+    await appendDirectly(store, [{ type: 'RetryExpedited', data: { v: 1, message_id: MID, expedited_at: at(19) } } as MessageEvent]);
+    expect((await run(store, retryNow)).events).toEqual([]); // already expedited: a 200 with nothing written
+    expect(aggregateCacheOf(store).get(stream, decider.evolve)?.revision).toBe(4n);
+    const readsBefore = counts.reads;
+    expect((await run(store, { type: 'CancelRetry', now: at(21) })).events.map((e) => e.type)).toEqual(['RetryCancelled', 'MessageFailedPermanently']);
+    expect(counts.reads).toBe(readsBefore);
+
+    const other = countingStore();
+    await other.store.append(stream, [queued, started(1, 1)].map((e) => ({ id: eventId(), type: e.type, data: e.data })));
+    await expect(run(other.store, retryNow)).rejects.toMatchObject({ code: 'INVALID_STATUS' });
+    expect(aggregateCacheOf(other.store).get(stream, decider.evolve)?.revision).toBe(1n);
   });
 
   it('an append that fails for any reason drops the entry, so the next command reads the stream', async () => {
@@ -182,6 +198,16 @@ describe('AggregateCache', () => {
     cache.set('huge', evolve, 0n, { payload: 'x'.repeat(10_000) });
     expect(cache.get('huge', evolve)).toBeUndefined();
     expect(cache.bytes).toBeLessThanOrEqual(maxBytes);
+  });
+
+  it('a stream is kept once: replacing an entry of the older generation counts it once in size and bytes', () => {
+    const cache = new AggregateCache({ maxEntries: 4 }); // generations of two
+    const state = { at: 0 };
+    for (const s of ['a', 'b', 'c']) cache.set(s, evolve, 0n, state); // a and b move to the older generation
+    cache.set('a', evolve, 1n, state);
+    expect(cache.size).toBe(3);
+    expect(cache.bytes).toBe(3 * approximateBytes(state));
+    expect(cache.get('a', evolve)?.revision).toBe(1n);
   });
 
   it('an older revision never replaces a newer one, and another fold never sees the entry', () => {
