@@ -75,7 +75,14 @@ export class RowCache<Row> {
   private readonly limit: number;
   private readonly written: WrittenKeys | undefined;
 
-  constructor(private readonly io: RowIo<Row>, hold?: RowHold) {
+  /**
+   * reuse: copy an evolved row into the held one instead of holding the new object. Only for
+   * rows whose evolve always returns every field (Object.assign adds and overwrites, never
+   * deletes). A held row then stays one object for its whole stay, old in the heap, and each
+   * event's new row dies young: a young-generation GC copies what survives it, and held rows
+   * replaced per event were most of that in a rebuild.
+   */
+  constructor(private readonly io: RowIo<Row>, hold?: RowHold, private readonly reuse = false) {
     this.limit = hold?.limit ?? 0;
     this.written = hold === undefined ? undefined : new WrittenKeys();
     hold?.register(this as RowCache<unknown>);
@@ -100,6 +107,11 @@ export class RowCache<Row> {
     const held = this.rows.get(key);
     const before = held === undefined ? this.fetch(key) : held === ABSENT ? null : held;
     const after = evolve(before, event);
+    if (this.reuse && held !== undefined && held !== ABSENT && after !== null && after !== before) {
+      Object.assign(held as object, after);
+      if (this.clean.size !== 0) this.clean.delete(key);
+      return held;
+    }
     if (after !== before) this.set(key, after);
     else if (held === undefined) {
       this.rows.set(key, before ?? ABSENT);

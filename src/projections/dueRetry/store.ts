@@ -42,7 +42,7 @@ export const dueRetryProjection: Projection = {
       },
       save: (_key, r) => save.run(r.message_id, r.project_id, r.endpoint_id, r.status, r.due_at, r.attempt_no, r.lease_until, r.expedited ? 1 : 0),
       remove: (key) => remove.run(key),
-    }, hold);
+    }, hold, true);
     return {
       apply(event: AnyDomainEvent) {
         if (isMessageEvent(event)) rows.update(event.data.message_id, event, evolveDueRetry);

@@ -52,7 +52,7 @@ export const messagesProjection: Projection = {
         r.last_error, r.response_status, r.response_latency_ms,
       ),
       remove: (key) => remove.run(key),
-    }, hold);
+    }, hold, true);
     return {
       apply(event) {
         if (isMessageEvent(event)) rows.update(event.data.message_id, event, evolveMessageRow);

@@ -46,12 +46,12 @@ export const metricsProjection: Projection = {
       load: (key) => (loadRef.get(key) as MessageRefRow | undefined) ?? null,
       save: (_key, r) => saveRef.run(r.message_id, r.project_id, r.endpoint_id),
       remove: (key) => removeRef.run(key),
-    }, hold);
+    }, hold, true);
     const buckets = new RowCache<MetricsBucketRow>({
       load: (key) => (loadBucket.get(...splitKey(key)) as MetricsBucketRow | undefined) ?? null,
       save: (_key, r) => saveBucket.run(r.project_id, r.endpoint_id, r.bucket_start, r.total, r.succeeded, r.failed, r.retries, r.latency_sum, r.latency_count),
       remove: (key) => removeBucket.run(...splitKey(key)),
-    }, hold);
+    }, hold, true);
     return {
       apply(event) {
         if (!isMessageEvent(event)) return;
