@@ -188,7 +188,8 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     }
     db.exec('COMMIT');
     inTransaction = false;
-    phases.swap = since(swapStarted) - (phases.read + phases.decode + phases.fold - inPagesBefore); // the last pages count as read, decode and fold
+    // The last pages count as read, decode and fold; max: a difference of float sums may dip below zero.
+    phases.swap = Math.max(0, since(swapStarted) - (phases.read + phases.decode + phases.fold - inPagesBefore));
     report('done');
     const seconds = since(startedAt);
     logger.info({ projections: projections.map((p) => p.name), events, position: String(position), seconds, phases }, 'projections rebuilt and swapped in');
