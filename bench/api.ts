@@ -4,7 +4,7 @@
  *   npm run bench:api                 # 2 rounds x 10 s per case, 50 connections
  *   npm run bench:api -- --short      # 1 round x 3 s per case, fewer seeded messages
  *   npm run bench:api -- --profile    # also CPU-profile the service under (c) and (d), round 1
- *   npm run bench:api -- --cases=a,c  # a subset (a: koa, b: naive, c: retry-now, d: send, e: floor)
+ *   npm run bench:api -- --cases=a,c  # a subset (a: koa, b: naive, c: retry-now, d: send, e, f: floors)
  *   npm run bench:api -- --messages=N # seed N pending_retry messages for (c)
  *
  * (a) bare Koa + @koa/router answering a small JSON: the framework ceiling;
@@ -15,7 +15,9 @@
  * (d) POST /v1/webhooks/send with a 1 KB payload to an endpoint created through the API;
  * (e) the store floor: a bare Koa route that reads the stream and appends one event through
  *     the same adapter (FULL), nothing else: what (c) would cost with auth, logging,
- *     validation, the domain and the read models all free. c/a cannot exceed e/a.
+ *     validation, the domain and the read models all free. c/a cannot exceed e/a;
+ * (f) the send floor: a bare Koa route that parses the same 1 KB body and appends one event
+ *     to a new stream through the adapter, nothing else. d/a cannot exceed f/a.
  * All servers run at once, each its own process pinned to core 0; this process
  * (autocannon) is pinned to core 1. The cases run interleaved, a b c d, round after round,
  * so each ratio compares figures taken minutes apart at most: on a shared machine the
@@ -35,7 +37,7 @@ import { countEvents, seedPendingRetries } from './support/seedMessages.js';
 const args = process.argv.slice(2);
 const short = args.includes('--short');
 const profile = args.includes('--profile');
-const cases = new Set((args.find((a) => a.startsWith('--cases='))?.slice('--cases='.length) ?? 'a,b,c,d,e').split(','));
+const cases = new Set((args.find((a) => a.startsWith('--cases='))?.slice('--cases='.length) ?? 'a,b,c,d,e,f').split(','));
 const SECONDS = short ? 3 : 10;
 const ROUNDS = short ? 1 : 2;
 const WARMUP_SECONDS = 1;
@@ -50,13 +52,14 @@ const dir = mkdtempSync(join(tmpdir(), 'ledgerhook-bench-api-'));
 const line = (text = ''): void => void process.stdout.write(`${text}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type CaseName = 'a' | 'b' | 'c' | 'd' | 'e';
+type CaseName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 const LABELS: Record<CaseName, string> = {
   a: '(a) koa + router, small JSON',
   b: '(b) naive event-sourced route',
   c: '(c) retry-now (service, FULL)',
   d: '(d) send, 1 KB payload (service)',
   e: '(e) floor: read + append, bare Koa',
+  f: '(f) floor: 1 KB append, bare Koa',
 };
 
 /** One case ready to be loaded: its request shape, and (c, d) the server to profile. */
@@ -168,7 +171,8 @@ const ratio = (x: LoadFigures | undefined, y: LoadFigures | undefined): string =
 
 function ratios(f: Partial<Record<CaseName, LoadFigures>>): string {
   return `c/a ${ratio(f.c, f.a)} (target >= 0.3)   c/b ${ratio(f.c, f.b)} (target >= 4)   d/a ${ratio(f.d, f.a)} (target >= 0.25)   retry-now p99 ${f.c?.p99 ?? 'n/a'} ms (target <= 25)`
-    + (f.e === undefined ? '' : `\n  floor: e/a ${ratio(f.e, f.a)} (the most c/a could reach)   c/e ${ratio(f.c, f.e)} (the service's share of the floor)   floor p99 ${f.e.p99} ms`);
+    + (f.e === undefined ? '' : `\n  floor: e/a ${ratio(f.e, f.a)} (the most c/a could reach)   e/b ${ratio(f.e, f.b)} (the most c/b could reach)   c/e ${ratio(f.c, f.e)} (the service's share of the floor)   floor p99 ${f.e.p99} ms`)
+    + (f.f === undefined ? '' : `\n  send floor: f/a ${ratio(f.f, f.a)} (the most d/a could reach)   d/f ${ratio(f.d, f.f)}   send floor p99 ${f.f.p99} ms`);
 }
 
 async function main(): Promise<void> {
@@ -235,12 +239,13 @@ async function main(): Promise<void> {
       let n = 0;
       targets.push({ name: 'a', server: koa, runs: [], rounds: [], cpuUs: [], load: { url: koa.url, method: 'POST', nextPath: () => `/v1/ping/${(n += 1)}` } });
     }
-    if (cases.has('e')) {
+    if (cases.has('e') || cases.has('f')) {
       // The floor answers about twice as fast as (c): three times the messages, so it never runs out.
-      const ids = await seedPendingRetries(floorFile, PROJECT_ID, MESSAGES * 3);
+      const ids = cases.has('e') ? await seedPendingRetries(floorFile, PROJECT_ID, MESSAGES * 3) : [];
       const floor = await startServer({ script: 'bench/support/floorServer.ts', env: { FLOOR_FILE: floorFile } });
       servers.push(floor);
-      targets.push({ name: 'e', server: floor, runs: [], rounds: [], cpuUs: [], load: { url: floor.url, method: 'POST', nextPath: walk(ids, (id) => `/v1/floor/${id}/retry-now`) } });
+      if (cases.has('e')) targets.push({ name: 'e', server: floor, runs: [], rounds: [], cpuUs: [], load: { url: floor.url, method: 'POST', nextPath: walk(ids, (id) => `/v1/floor/${id}/retry-now`) } });
+      if (cases.has('f')) targets.push({ name: 'f', server: floor, runs: [], rounds: [], cpuUs: [], load: { url: floor.url, method: 'POST', body: sendBody('ep_floor'), nextPath: () => '/v1/floor/send' } });
     }
     if (cases.has('b')) {
       const naive = await startServer({ script: 'bench/support/naiveServer.ts', env: { NAIVE_FILE: naiveFile, NAIVE_STREAMS: String(NAIVE_STREAMS) }, timeoutMs: 180_000 });
@@ -293,6 +298,7 @@ async function main(): Promise<void> {
   if (cases.has('b')) checks.push(`naive: ${accounted(countEvents(naiveFile, 'Expedited'), 'Expedited', runsOf('b'))}`);
   if (cases.has('c')) checks.push(`retry-now: ${accounted(countEvents(eventsFile, 'RetryExpedited') - expeditedBefore, 'RetryExpedited', runsOf('c'))}`);
   if (cases.has('e')) checks.push(`floor: ${accounted(countEvents(floorFile, 'RetryExpedited'), 'RetryExpedited', runsOf('e'))}`);
+  if (cases.has('f')) checks.push(`send floor: ${accounted(countEvents(floorFile, 'MessageQueued') - (cases.has('e') ? MESSAGES * 3 : 0), 'MessageQueued', runsOf('f'))}`);
   if (cases.has('d')) checks.push(`send: ${accounted(countEvents(eventsFile, 'MessageQueued') - queuedBefore, 'MessageQueued', runsOf('d'))}`);
   if (existsSync(logFile)) {
     const logLines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"msg":"request"')).length;
