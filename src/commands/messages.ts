@@ -6,6 +6,7 @@ import {
   endpointDecider,
   endpointStream,
   initialMessageState,
+  messageDecider,
   messageNotFound,
   messageStream,
   type MessageCommand,
@@ -17,7 +18,6 @@ import { MAX_APPEND_BYTES, type EventStore } from '../eventstore/port.js';
 import { handleCommand, loadAggregate, toEventsToAppend, type CommandMetadata } from './handle.js';
 import { newUuidV7 } from './ids.js';
 import { jsonBytesBound } from './jsonBytesBound.js';
-import { messageDeciderFor } from './messageDeciders.js';
 import { sendMessage as sendIdempotently } from './sendMessage.js';
 
 /** Message use-cases behind the API: send (with idempotency) and the caller's actions on one message. */
@@ -84,7 +84,7 @@ export async function sendWebhook(store: EventStore, policy: RetryPolicy, input:
  */
 function assertFitsOneAppend(policy: RetryPolicy, command: MessageCommand, metadata: CommandMetadata): void {
   // Event ids are not measured (only data and metadata count), so none are generated here.
-  const events = toEventsToAppend(messageDeciderFor(policy).decide(command, initialMessageState()), metadata, () => '');
+  const events = toEventsToAppend(messageDecider(policy).decide(command, initialMessageState()), metadata, () => '');
   // Most sends are far below the limit: an upper bound that fits settles it without
   // serialising the payload a second time (the store serialises it to write it).
   const bound = events.reduce((sum, e) => sum + jsonBytesBound(e.data) + jsonBytesBound(e.metadata), 0);
@@ -117,7 +117,7 @@ export async function actOnMessage(
   const result = await handleCommand({
     store,
     stream: messageStream(input.message_id),
-    decider: messageDeciderFor(policy),
+    decider: messageDecider(policy),
     decode: decodeMessageEvent,
     command,
     metadata: input.metadata,

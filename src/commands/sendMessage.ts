@@ -1,12 +1,11 @@
 import { DomainError } from '../domain/errors.js';
 import { decodeIdempotencyEvent, idempotencyDecider, originalMessageId, type ClaimIdempotencyKey } from '../domain/idempotency/index.js';
-import { decodeMessageEvent, type MessageState, type SendMessage } from '../domain/message/index.js';
+import { decodeMessageEvent, messageDecider, type MessageDecider, type MessageState, type SendMessage } from '../domain/message/index.js';
 import type { RetryPolicy } from '../domain/retryPolicy.js';
 import { idempotencyStream, messageStream } from '../domain/streams.js';
 import { WrongExpectedVersionError } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/port.js';
 import { handleCommand, loadAggregate, type CommandMetadata } from './handle.js';
-import { messageDeciderFor } from './messageDeciders.js';
 
 export interface SendResult {
   /** The new message's id, or the original one for an idempotent repeat. */
@@ -32,7 +31,7 @@ export async function sendMessage(
   keySha256: string | undefined,
   metadata: CommandMetadata,
 ): Promise<SendResult> {
-  const decider = messageDeciderFor(policy);
+  const decider = messageDecider(policy);
   if (keySha256 === undefined) return { message_id: command.message_id, duplicate: false, state: await queueMessage(store, decider, command, command.message_id, metadata) };
   const queue = (messageId: string): Promise<MessageState> => queueMessage(store, decider, command, messageId, metadata);
 
@@ -62,7 +61,7 @@ export async function sendMessage(
 
 async function queueMessage(
   store: EventStore,
-  decider: ReturnType<typeof messageDeciderFor>,
+  decider: MessageDecider,
   command: SendMessage,
   messageId: string,
   metadata: CommandMetadata,

@@ -193,3 +193,12 @@ describe('dueAt', () => {
     expect(dueAt(fold([]), at(1))).toBeNull();
   });
 });
+
+describe('messageDecider', () => {
+  it('is one value per retry policy object, all sharing one fold', () => {
+    expect(messageDecider(defaultRetryPolicy)).toBe(decider);
+    const other = { ...defaultRetryPolicy };
+    expect(messageDecider(other)).not.toBe(decider);
+    expect(messageDecider(other).evolve).toBe(decider.evolve); // the aggregate cache keys folds by it
+  });
+});
