@@ -84,7 +84,7 @@ export async function loadAggregate<E extends DomainEvent, S>(
   decode: (recorded: RecordedLike) => E,
 ): Promise<LoadedAggregate<S>> {
   const loaded = await readAndFold(store, stream, decider, decode);
-  if (loaded.folded && loaded.revision !== 'no_stream') aggregateCacheOf(store).set(stream, decider.evolve, loaded.revision, loaded.state);
+  keepFreshFold(aggregateCacheOf(store), stream, decider.evolve, loaded);
   return loaded;
 }
 
@@ -157,6 +157,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(options: Handle
   }
 }
 
+/** Keeps a fold just read from the stream (not one taken from the cache, nor an empty stream's). */
 function keepFreshFold<S>(cache: AggregateCache, stream: string, evolve: unknown, loaded: LoadedAggregate<S> & { readonly folded?: boolean }): void {
   if (loaded.folded === true && loaded.revision !== 'no_stream') cache.set(stream, evolve, loaded.revision, loaded.state);
 }
