@@ -26,12 +26,18 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A DurableLog whose syncs return when the test says (pending[i](error)); commit() records each answer in order. */
-function logWithManualSyncs() {
+/** A WAL database file in the test's directory with one table, t (x TEXT). */
+function walTable(): { file: string; db: Database.Database } {
   const file = join(dir, 'events.db');
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE t (x)');
+  db.exec('CREATE TABLE t (x TEXT)');
+  return { file, db };
+}
+
+/** A DurableLog whose syncs return when the test says (pending[i](error)); commit() records each answer in order. */
+function logWithManualSyncs() {
+  const { file, db } = walTable();
   const pending: ((error: NodeJS.ErrnoException | null) => void)[] = [];
   const fds: number[] = [];
   const log = new DurableLog(file, {
@@ -51,10 +57,7 @@ function logWithManualSyncs() {
 
 describe('DurableLog', () => {
   it('holds back positions until their sync returns, and groups commits made during a sync into the next one', async () => {
-    const file = join(dir, 'events.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (x)'); // creates the -wal file
+    const { file, db } = walTable(); // creates the -wal file
     const log = new DurableLog(file);
     const order: string[] = [];
     log.afterSync(10n, () => order.push('a'), () => order.push('a failed'));
@@ -224,10 +227,7 @@ describe('sqlite store with the sync off the event loop', () => {
 
 describe('Checkpointer', () => {
   it('takes over WAL checkpoints in a worker: the database file fills while the connection itself never checkpoints', async () => {
-    const file = join(dir, 'events.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (x TEXT)');
+    const { file, db } = walTable();
     const checkpointer = new Checkpointer(db, { file, startAfterCommits: 1, intervalMs: 10 });
     checkpointer.committed();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
@@ -244,10 +244,7 @@ describe('Checkpointer', () => {
   });
 
   it('starts once the WAL passes a size, however few commits wrote it', async () => {
-    const file = join(dir, 'events.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (x TEXT)');
+    const { file, db } = walTable();
     const checkpointer = new Checkpointer(db, { file, startAfterCommits: 1_000_000, startAfterWalBytes: 1_000_000 });
     const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
     const bigCommit = db.transaction(() => { for (let j = 0; j < 100; j += 1) insert.run('x'.repeat(3000)); });
@@ -262,11 +259,8 @@ describe('Checkpointer', () => {
   });
 
   it('keeps the WAL from growing without bound under commits that never pause, by restarting it', async () => {
-    const file = join(dir, 'events.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
+    const { file, db } = walTable();
     db.pragma('synchronous = NORMAL');
-    db.exec('CREATE TABLE t (x TEXT)');
     const checkpointer = new Checkpointer(db, { file, startAfterCommits: 1, intervalMs: 5, restartAfterFrames: 64 });
     checkpointer.committed();
     const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
